@@ -1,0 +1,1 @@
+"""xxgk: extract, land, model and check China's government information-disclosure annual reports."""

@@ -1,0 +1,80 @@
+"""Readers: bytes of one format → a `Document` (lines and tables of cells). No template knowledge."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from io import BytesIO
+
+from extract.document import Document, ExtractionFailure
+
+FORMATS = ("txt", "html", "pdf", "docx", "doc")
+
+
+def sniff_format(data: bytes, name: str = "") -> str:
+    """Tell the format from the bytes first, the file name second."""
+    head = data[:2048].lstrip()
+    lower = name.lower()
+    if not data.strip():
+        raise ExtractionFailure("empty_file", "the file is empty")
+    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(BytesIO(data)) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise ExtractionFailure("unreadable_file", f"a zip container that cannot be opened: {exc}") from exc
+        if "word/document.xml" in names:
+            return "docx"
+        raise ExtractionFailure("unreadable_file", "a zip file that is not a Word (.docx) document")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    if data.startswith(b"{\\rtf"):
+        return "doc"  # RTF, often saved as .doc: LibreOffice converts it the same way
+    low = head[:1024].lower()
+    if low.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in low or b"<table" in low or b"<body" in low:
+        return "html"
+    if lower.endswith((".htm", ".html", ".shtml", ".xhtml")) and b"<" in head:
+        return "html"
+    if _looks_like_text(data):
+        return "txt"
+    raise ExtractionFailure("unreadable_file", "not a known document format (PDF, DOCX, DOC, HTML or text)")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:65536]
+    if b"\x00" in sample:
+        return sample.startswith((b"\xff\xfe", b"\xfe\xff"))
+    for enc in ("utf-8", "gb18030"):
+        try:
+            sample.decode(enc)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start > len(sample) - 4:  # cut in the middle of a character
+                return True
+    return False
+
+
+def reader_for(fmt: str) -> Callable[..., Document]:
+    if fmt == "txt":
+        from extract.readers.txt import read_txt
+
+        return read_txt
+    if fmt == "html":
+        from extract.readers.html import read_html
+
+        return read_html
+    if fmt == "pdf":
+        from extract.readers.pdf import read_pdf
+
+        return read_pdf
+    if fmt == "docx":
+        from extract.readers.docx import read_docx
+
+        return read_docx
+    if fmt == "doc":
+        from extract.readers.doc import read_doc
+
+        return read_doc
+    raise ValueError(fmt)

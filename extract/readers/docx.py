@@ -1,0 +1,144 @@
+"""DOCX: body paragraphs and tables straight from the XML, each merged cell read once.
+
+python-docx repeats a merged cell in every slot it covers; here `gridSpan` and `vMerge`
+are read from the XML so a covered slot is None. The zip and the XML are untrusted:
+expansion is capped (zip bombs) and DTDs/entities are refused (XXE, entity bombs).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from lxml import etree
+
+from extract.document import Cell, Document, ExtractionFailure, Table, TextLine
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MAX_XML_BYTES = 64 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed for one member
+
+
+def _safe_xml(z: zipfile.ZipFile, member: str, max_bytes: int) -> bytes:
+    try:
+        info = z.getinfo(member)
+    except KeyError as exc:
+        raise ExtractionFailure("unreadable_file", f"not a Word document: {member} is missing") from exc
+    if info.file_size > max_bytes:
+        raise ExtractionFailure("too_large", f"{member} expands to {info.file_size} bytes, over the cap of {max_bytes}")
+    if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1_000_000:
+        raise ExtractionFailure("zip_bomb", f"{member} expands {info.file_size // max(info.compress_size, 1)}× (a zip bomb?)")
+    with z.open(member) as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ExtractionFailure("too_large", f"{member} expands past the cap of {max_bytes} bytes")
+    head = data[:4096]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in data:
+        raise ExtractionFailure("unsafe_xml", f"{member} declares a DTD or entities (refused: XML entity expansion)")
+    return data
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
+
+
+def _text(el: etree._Element) -> str:
+    parts: list[str] = []
+    for node in el.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}p", f"{W}cr"):
+        if node.tag == f"{W}t":
+            parts.append(node.text or "")
+        elif node.tag == f"{W}tab":
+            parts.append("\t")
+        elif node.tag in (f"{W}br", f"{W}cr"):
+            parts.append("\n")
+        elif node.tag == f"{W}p" and parts:
+            parts.append("\n")
+    return "".join(parts).strip()
+
+
+def _int(el: etree._Element | None, default: int = 1) -> int:
+    if el is None:
+        return default
+    try:
+        return max(1, min(int(el.get(f"{W}val", default)), 60))
+    except ValueError:
+        return default
+
+
+class _Pages:
+    """Page numbers as Word last laid the document out (rendered breaks), or explicit breaks."""
+
+    def __init__(self) -> None:
+        self.page = 1
+
+    def scan(self, el: etree._Element) -> None:
+        for node in el.iter(f"{W}lastRenderedPageBreak", f"{W}br"):
+            if node.tag == f"{W}lastRenderedPageBreak" or node.get(f"{W}type") == "page":
+                self.page += 1
+
+
+def _table(tbl: etree._Element, index: int, page: int) -> Table:
+    grid: list[list[Cell | None]] = []
+    for r, tr in enumerate(tbl.iterfind(f"{W}tr")):
+        row: list[Cell | None] = []
+        trpr = tr.find(f"{W}trPr")
+        before = _int(trpr.find(f"{W}gridBefore"), 0) if trpr is not None else 0
+        row.extend([None] * before)
+        for tc in tr.iterfind(f"{W}tc"):
+            pr = tc.find(f"{W}tcPr")
+            span = _int(pr.find(f"{W}gridSpan")) if pr is not None else 1
+            vmerge = pr.find(f"{W}vMerge") if pr is not None else None
+            continued = vmerge is not None and vmerge.get(f"{W}val", "continue") != "restart"
+            if continued:
+                row.extend([None] * span)
+            else:
+                row.append(Cell(_text(tc), {"page": page, "table": index, "row": r, "col": len(row)}))
+                row.extend([None] * (span - 1))
+        grid.append(row)
+    width = max((len(r) for r in grid), default=0)
+    for row in grid:
+        row.extend([None] * (width - len(row)))
+    return Table(grid, index=index, page=page)
+
+
+def _body_items(body: etree._Element):
+    for child in body:
+        if child.tag in (f"{W}p", f"{W}tbl"):
+            yield child
+        elif child.tag in (f"{W}sdt", f"{W}customXml"):
+            content = child.find(f"{W}sdtContent") if child.tag == f"{W}sdt" else child
+            if content is not None:
+                yield from _body_items(content)
+
+
+def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES) -> Document:
+    try:
+        z = zipfile.ZipFile(BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ExtractionFailure("unreadable_file", f"not a readable .docx (zip): {exc}") from exc
+    with z:
+        total = sum(i.file_size for i in z.infolist())
+        if total > 4 * max_xml_bytes:
+            raise ExtractionFailure("zip_bomb", f"the .docx expands to {total} bytes (a zip bomb?)")
+        xml = _safe_xml(z, "word/document.xml", max_xml_bytes)
+    try:
+        root = etree.fromstring(xml, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionFailure("unreadable_file", f"word/document.xml is not well-formed XML: {exc}") from exc
+    body = root.find(f"{W}body")
+    doc = Document("docx")
+    if body is None:
+        return doc
+    pages = _Pages()
+    for el in _body_items(body):
+        if el.tag == f"{W}p":
+            text = _text(el)
+            page = pages.page
+            pages.scan(el)
+            for part in text.splitlines():
+                if part.strip():
+                    doc.blocks.append(TextLine(part.strip(), {"page": page}))
+        else:
+            table = _table(el, len(doc.tables), pages.page)
+            pages.scan(el)
+            doc.blocks.append(table)
+    return doc

@@ -1,0 +1,134 @@
+"""PDF: cheap text of every page (pypdfium2), pdfplumber tables only where the tables are.
+
+The template's tables sit on a few pages of a report; pdfplumber is ~20× slower than
+pypdfium2's text, so pages are picked by their text first. A table split across pages
+needs no stitching here: the parser reads runs of labels and values in reading order, so
+a header repeated on the next page, a continued table with fewer columns, or a row cut by
+the page break reduce to the same runs. Page-number lines are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+from extract.document import Cell, Document, ExtractionFailure, Table, TextLine
+from extract.template.numbers import is_page_number
+
+# Text that only the template's tables print (normalised: no whitespace).
+_TABLE_MARKERS = re.compile(
+    r"第二十条|信息内容|本年制发|本年新收|上年结转|予以公开|不予公开|无法提供|不予处理|结转下年|结果维持|结果纠正|尚未审结|勾稽关系|申请人情况|处理决定数量"
+)
+_SECTION_END = re.compile(r"存在的主要问题|主要问题及改进")
+MIN_TEXT_CHARS = 20
+
+
+def _open_pdfium(data: bytes) -> Any:
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc)
+        if "password" in msg.lower():
+            raise ExtractionFailure("encrypted", "the PDF is encrypted (password protected) and cannot be read") from exc
+        raise ExtractionFailure("unreadable_file", f"the PDF is corrupt or truncated: {msg}") from exc
+
+
+def page_texts(data: bytes) -> list[str]:
+    pdf = _open_pdfium(data)
+    texts: list[str] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                tp = page.get_textpage()
+                texts.append(tp.get_text_range() or "")
+                tp.close()
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return texts
+
+
+def table_pages(texts: list[str]) -> list[int]:
+    """0-based indices of the pages worth running pdfplumber on."""
+    marked = [bool(_TABLE_MARKERS.search(re.sub(r"\s+", "", t))) for t in texts]
+    pages: set[int] = set()
+    for i, hit in enumerate(marked):
+        if not hit:
+            continue
+        pages.add(i)
+        # a table may run onto the next page with nothing but numbers on it
+        if i + 1 < len(texts) and not marked[i + 1] and not _SECTION_END.search(re.sub(r"\s+", "", texts[i])):
+            pages.add(i + 1)
+    return sorted(pages)
+
+
+def _lines(text: str, page: int) -> list[TextLine]:
+    out = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not is_page_number(line):
+            out.append(TextLine(line, {"page": page}))
+    return out
+
+
+def read_pdf(data: bytes, name: str = "", all_pages: bool = False) -> Document:
+    texts = page_texts(data)
+    doc = Document("pdf")
+    if sum(len(re.sub(r"\s+", "", t)) for t in texts) < MIN_TEXT_CHARS:
+        raise ExtractionFailure(
+            "no_text_layer",
+            f"the PDF has no text layer ({len(texts)} page(s) of images, e.g. a scan); OCR is needed to read it",
+        )
+    wanted = set(range(len(texts))) if all_pages else set(table_pages(texts))
+    if not wanted:
+        for i, t in enumerate(texts):
+            doc.blocks.extend(_lines(t, i + 1))
+        return doc
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        plumber = pdfplumber.open(BytesIO(data))
+    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises many kinds
+        if "password" in str(exc).lower() or type(exc).__name__ == "PDFPasswordIncorrect":
+            raise ExtractionFailure("encrypted", "the PDF is encrypted (password protected) and cannot be read") from exc
+        raise ExtractionFailure("unreadable_file", f"pdfplumber cannot open the PDF: {exc}") from exc
+    table_index = 0
+    with plumber:
+        for i, text in enumerate(texts):
+            number = i + 1
+            if i not in wanted:
+                doc.blocks.extend(_lines(text, number))
+                continue
+            page = plumber.pages[i]
+            try:
+                found = page.find_tables()
+                items: list[tuple[float, Any]] = []
+                boxes = []
+                for t in found:
+                    grid: list[list[Cell | None]] = []
+                    for r, row in enumerate(t.extract()):
+                        grid.append([
+                            None if v is None else Cell(v, {"page": number, "table": table_index, "row": r, "col": c})
+                            for c, v in enumerate(row)
+                        ])
+                    items.append((t.bbox[1], Table(grid, index=table_index, page=number)))
+                    boxes.append(t.bbox)
+                    table_index += 1
+                outside = page
+                for box in boxes:
+                    outside = outside.outside_bbox(box, strict=False)
+                for line in outside.extract_text_lines(return_chars=False):
+                    text_line = line["text"].strip()
+                    if text_line and not is_page_number(text_line):
+                        items.append((line["top"], TextLine(text_line, {"page": number})))
+                items.sort(key=lambda x: x[0])
+                doc.blocks.extend(block for _, block in items)
+            finally:
+                page.close()
+    return doc

@@ -1,0 +1,194 @@
+"""One report: bytes in, the spec's JSON object out (whatever the format, whatever goes wrong)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from extract.document import Document, ExtractionFailure, Table, TextLine
+from extract.readers import reader_for, sniff_format
+from extract.template import metadata
+from extract.template.parser import parse_tables
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_TIMEOUT_S = 120.0
+TABLES = ("disclosures", "requests", "litigation")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int = int(os.environ.get("XXGK_MAX_BYTES", DEFAULT_MAX_BYTES))
+    timeout_s: float = float(os.environ.get("XXGK_TIMEOUT_S", DEFAULT_TIMEOUT_S))
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_cap(seconds: float):
+    """A wall-clock cap on parsing one file (main thread only; elsewhere the caller caps)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise _Timeout
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _empty(source: str, sha256: str, fmt: str | None) -> dict[str, Any]:
+    return {
+        "source": source,
+        "sha256": sha256,
+        "format": fmt,
+        "agency": None,
+        "report_year": None,
+        "published_on": None,
+        "template_version": "unknown",
+        "status": "failed",
+        "disclosures": [],
+        "requests": [],
+        "litigation": [],
+        "problems": [],
+    }
+
+
+def meta_lines(doc: Document) -> list[str]:
+    """Text lines plus table rows joined, in reading order: where titles and fields are printed."""
+    out: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, TextLine):
+            out.append(block.text)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells = [c.text for c in row if c is not None and c.text]
+                if cells:
+                    out.append(" | ".join(cells))
+    return out
+
+
+def looks_like_report(lines: list[str]) -> bool:
+    text = "".join(lines[:400])
+    return "政府信息公开" in text and ("年度报告" in text or "年报" in text or "主动公开" in text)
+
+
+def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hint: str | None = None) -> dict[str, Any]:
+    limits = limits or Limits()
+    sha256 = hashlib.sha256(data).hexdigest()
+    out = _empty(source, sha256, fmt_hint)
+    try:
+        if len(data) > limits.max_bytes:
+            raise ExtractionFailure("too_large", f"the file is {len(data)} bytes, over the cap of {limits.max_bytes} bytes")
+        fmt = sniff_format(data, source)
+        out["format"] = fmt
+        with _time_cap(limits.timeout_s):
+            doc = reader_for(fmt)(data, source)
+            _fill(out, doc)
+    except ExtractionFailure as exc:
+        out["problems"].append({"code": exc.code, "table": None, "message": f"{source}: {exc.message}"})
+    except _Timeout:
+        out.update(status="failed", disclosures=[], requests=[], litigation=[])
+        out["problems"].append({"code": "timeout", "table": None, "message": f"{source}: reading took longer than the cap of {limits.timeout_s:.0f} s"})
+    except MemoryError:
+        out["problems"].append({"code": "too_large", "table": None, "message": f"{source}: ran out of memory reading the file"})
+    except Exception as exc:  # a library crashed on this file: the report fails, the run goes on
+        out.update(status="failed", disclosures=[], requests=[], litigation=[])
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        out["problems"].append({
+            "code": "unreadable_file",
+            "table": None,
+            "message": f"{source}: the file could not be read ({type(exc).__name__}: {exc}; in {Path(where.filename).name}:{where.lineno})",
+        })
+    return out
+
+
+def _fill(out: dict[str, Any], doc: Document) -> None:
+    lines = meta_lines(doc)
+    year = metadata.report_year(lines)
+    out["report_year"] = year
+    out["agency"] = metadata.agency(lines, year)
+    published = metadata.published_on(lines)
+    out["published_on"] = published.isoformat() if published else None
+    out["problems"].extend(doc.problems)
+    parsed = parse_tables(doc, year)
+    out["disclosures"] = parsed.disclosures
+    out["requests"] = parsed.requests
+    out["litigation"] = parsed.litigation
+    problems: list[dict[str, Any]] = out["problems"]
+    if not parsed.found:
+        if year is not None and year < 2019:
+            out["template_version"] = "unknown"
+            out["status"] = "failed"
+            problems.append({
+                "code": "no_template_tables",
+                "table": None,
+                "message": f"a report on {year}, before the 2019 national template: it has no template tables to read",
+            })
+        elif looks_like_report(lines):
+            out["template_version"] = _version_by_year(year)
+            out["status"] = "partial"
+            for table in TABLES:
+                problems.append({"code": "table_missing", "table": table, "message": f"table {_NAMES[table]} was not found in the document"})
+            if year is not None:
+                problems.append({"code": "template_inferred", "table": None, "message": f"no table tells the template version; {out['template_version']} assumed from the report year {year}"})
+        else:
+            out["template_version"] = "unknown"
+            out["status"] = "failed"
+            problems.append({"code": "not_a_report", "table": None, "message": "no government information-disclosure annual report (政府信息公开工作年度报告) was found in the document"})
+        return
+    problems.extend(parsed.problems)
+    votes = list(parsed.versions.values())
+    if not votes:
+        out["template_version"] = _version_by_year(year)
+    else:
+        count19, count21 = votes.count("2019"), votes.count("2021")
+        if count19 > count21:
+            out["template_version"] = "2019"
+        elif count21 > count19:
+            out["template_version"] = "2021"
+        else:
+            out["template_version"] = _version_by_year(year)
+        if count19 and count21:
+            tables = ", ".join(f"{t} {v}" for t, v in parsed.versions.items())
+            problems.append({"code": "template_mixed", "table": None, "message": f"the tables follow different template versions ({tables})"})
+    missing = [t for t in TABLES if t not in parsed.found]
+    for table in missing:
+        problems.append({"code": "table_missing", "table": table, "message": f"table {_NAMES[table]} was not found in the document"})
+    out["status"] = "partial" if missing or parsed.incomplete else "ok"
+
+
+_NAMES = {"disclosures": "二 (主动公开)", "requests": "三 (依申请公开)", "litigation": "四 (行政复议、行政诉讼)"}
+
+
+def _version_by_year(year: int | None) -> str:
+    if year is None:
+        return "unknown"
+    return "2019" if year in (2019, 2020) else "2021" if year >= 2021 else "unknown"
+
+
+def extract_path(path: str | Path, limits: Limits | None = None) -> dict[str, Any]:
+    limits = limits or Limits()
+    p = Path(path)
+    size = p.stat().st_size
+    if size > limits.max_bytes:
+        with p.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        out = _empty(str(path), digest, None)
+        out["problems"].append({"code": "too_large", "table": None, "message": f"{path}: the file is {size} bytes, over the cap of {limits.max_bytes} bytes"})
+        return out
+    return extract_bytes(p.read_bytes(), str(path), limits)

@@ -1,0 +1,183 @@
+"""The template as data: every code, the printed labels it matches, and each version's cells.
+
+Patterns are regular expressions on `norm(label)` (NFKC, no whitespace, no quotes), ordered
+most specific first: the first pattern that matches wins. Tests enumerate these tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+APPLICANTS: tuple[str, ...] = (
+    "natural_person",
+    "commercial",
+    "research",
+    "public_interest",
+    "legal_service",
+    "other_org",
+    "total",
+)
+
+RESULTS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
+PROCEEDINGS: tuple[str, ...] = ("review", "suit_direct", "suit_after_review")
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    code: str
+    pattern: re.Pattern[str]
+    # the group this row belongs to when printed under a group header, if any
+    group: str | None = None
+
+
+def _l(code: str, regex: str, group: str | None = None) -> Label:
+    return Label(code, re.compile(regex), group)
+
+
+# ---- Table 三: request rows -------------------------------------------------------
+# Group headers (rows that carry no values in the 2021 template).
+REQUEST_GROUPS: tuple[Label, ...] = (
+    _l("result", r"本年度办理结果|办理结果"),
+    _l("denied", r"不予公开"),
+    _l("unable", r"无法提供"),
+    _l("rejected", r"不予处理"),
+    _l("other", r"其他处理"),
+)
+
+REQUEST_ROWS: tuple[Label, ...] = (
+    _l("new_received", r"本年新收|新收.*申请"),
+    _l("carried_over", r"上年结转"),
+    _l("carried_forward", r"结转下年|下年度继续"),
+    _l("partially_granted", r"部分公开"),
+    _l("denied_state_secret", r"国家秘密"),
+    _l("denied_prohibited_by_law", r"法律.{0,3}法规|禁止公开|行政止公开|法规禁止"),
+    _l("denied_security_stability", r"三安全一稳定|危及"),
+    _l("denied_third_party", r"第三方"),
+    _l("denied_internal_affairs", r"内部事务"),
+    _l("denied_process_info", r"过程性"),
+    _l("denied_enforcement_file", r"执法案卷"),
+    _l("denied_admin_query", r"行政查询|查询事项"),
+    _l("unable_not_held", r"不掌握"),
+    _l("unable_needs_creation", r"另行制作|没有现成"),
+    _l("unable_unclear", r"仍不明确|补正后"),
+    _l("rejected_petition", r"信访|举报投诉"),
+    _l("rejected_duplicate", r"重复申请"),
+    _l("rejected_publication", r"出版物"),
+    _l("rejected_excessive", r"大量反复|反复申请"),
+    _l("rejected_confirmation", r"重新出具|确认或"),
+    _l("other_no_correction", r"不补正|逾期.{0,4}补正"),
+    _l("other_no_fee", r"缴纳费用|收费通知"),
+    _l("outcome_total", r"^(\(七\)|七、|7[.、])?总计$|^\(七\)"),
+    _l("granted", r"(?<!不)予以公开"),
+    # "3.其他" only inside the （六）其他处理 group, see parser
+    _l("other_other", r"^(3[.、]?)?其他$", group="other"),
+)
+
+# Row order as the template prints it (also the order in `requests`).
+REQUEST_ROWS_2021: tuple[str, ...] = (
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "denied_state_secret",
+    "denied_prohibited_by_law",
+    "denied_security_stability",
+    "denied_third_party",
+    "denied_internal_affairs",
+    "denied_process_info",
+    "denied_enforcement_file",
+    "denied_admin_query",
+    "unable_not_held",
+    "unable_needs_creation",
+    "unable_unclear",
+    "rejected_petition",
+    "rejected_duplicate",
+    "rejected_publication",
+    "rejected_excessive",
+    "rejected_confirmation",
+    "other_no_correction",
+    "other_no_fee",
+    "other_other",
+    "outcome_total",
+    "carried_forward",
+)
+_OTHER_2021 = ("other_no_correction", "other_no_fee", "other_other")
+REQUEST_ROWS_2019: tuple[str, ...] = tuple(
+    "other" if r == "other_no_correction" else r for r in REQUEST_ROWS_2021 if r not in _OTHER_2021[1:]
+)
+OUTCOME_ROWS_2021: tuple[str, ...] = REQUEST_ROWS_2021[2:23]
+OUTCOME_ROWS_2019: tuple[str, ...] = REQUEST_ROWS_2019[2:21]
+
+# ---- Table 二: disclosure items and measures ---------------------------------------
+DISCLOSURE_ITEMS: tuple[Label, ...] = (
+    _l("normative_documents", r"规范性文件"),
+    _l("regulations", r"规章"),
+    _l("other_services", r"其他对外管理服务|对外管理服务事项"),
+    _l("licensing", r"行政许可"),
+    _l("penalty", r"行政处罚"),
+    _l("coercion", r"行政强制"),
+    _l("fees", r"事业性收费|行政.{0,2}收费"),
+    _l("procurement", r"集中采购|政府采购"),
+)
+
+MEASURES: tuple[Label, ...] = (
+    _l("issued", r"本年制发|制发件数"),
+    _l("repealed", r"本年废止|废止件数"),
+    _l("in_force", r"现行有效"),
+    _l("made", r"新制作"),
+    _l("published_total", r"对外公开总"),
+    _l("published", r"新公开"),
+    _l("items_prev_year", r"上一年项目|上年项目"),
+    _l("items_change", r"增/?减|增减"),
+    _l("amount_10k_yuan", r"收费金额"),
+    _l("items", r"采购项目"),
+    _l("amount", r"采购总金额|总金额"),
+    _l("decisions", r"处理决定"),
+)
+
+# Measures each item prints, per version; used when a table prints no measure header.
+DISCLOSURES_2021: dict[str, tuple[str, ...]] = {
+    "regulations": ("issued", "repealed", "in_force"),
+    "normative_documents": ("issued", "repealed", "in_force"),
+    "licensing": ("decisions",),
+    "penalty": ("decisions",),
+    "coercion": ("decisions",),
+    "fees": ("amount_10k_yuan",),
+}
+_ITEMS_19 = ("items_prev_year", "items_change", "decisions")
+DISCLOSURES_2019: dict[str, tuple[str, ...]] = {
+    "regulations": ("made", "published", "published_total"),
+    "normative_documents": ("made", "published", "published_total"),
+    "licensing": _ITEMS_19,
+    "other_services": _ITEMS_19,
+    "penalty": _ITEMS_19,
+    "coercion": _ITEMS_19,
+    "fees": ("items_prev_year", "items_change"),
+    "procurement": ("items", "amount"),
+}
+MEASURES_2019_ONLY = frozenset({"made", "published", "published_total", "items_prev_year", "items_change", "items", "amount"})
+MEASURES_2021_ONLY = frozenset({"issued", "repealed", "in_force", "amount_10k_yuan"})
+
+# ---- Table 四: litigation -----------------------------------------------------------
+PROCEEDING_LABELS: tuple[Label, ...] = (
+    _l("suit_after_review", r"复议后起诉"),
+    _l("suit_direct", r"未经复议|直接起诉"),
+    _l("review", r"^行政复议$|^复议$"),
+)
+
+# ---- Where the tables are ---------------------------------------------------------
+# Markers on normalised text that open each table's section (headings or table cells).
+SECTION_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("requests", re.compile(r"收到和处理政府信息公开申请|本年新收|申请人情况|勾稽关系")),
+    ("litigation", re.compile(r"^(四|4)[、.]?.{0,14}行政法?复议|行政法?复议.{0,3}行政诉讼情况|^行政复议$")),
+    ("disclosures", re.compile(r"主动公开政府信息情况|^(二|2)[、.]?.{0,8}主动公开|第二十条第")),
+    (None, re.compile(r"^(五|5)[、.].{0,6}(存在|问题)|存在的主要问题|主要问题及改进|^(六|6)[、.]其他需要报告")),  # type: ignore[list-item]
+)
+
+
+def match(labels: tuple[Label, ...], text: str) -> Label | None:
+    for label in labels:
+        if label.pattern.search(text):
+            return label
+    return None
