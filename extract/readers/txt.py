@@ -36,6 +36,7 @@ def read_txt(data: bytes, name: str = "") -> Document:
     doc = Document("txt")
     table: Table | None = None
     last_cell_line = -10
+    last_one_cell = False  # the previous line was a cell on its own (`\tcell`)
     prev_blank = True
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.replace("\u3000", " ")
@@ -48,6 +49,7 @@ def read_txt(data: bytes, name: str = "") -> Document:
             is_continuation = (
                 table is not None
                 and not prev_blank
+                and last_one_cell
                 and last_cell_line == lineno - 1
                 and len(stripped) <= 12
                 and not _HEADING.match(stripped)
@@ -76,5 +78,6 @@ def read_txt(data: bytes, name: str = "") -> Document:
         else:
             table.rows.append(cells)
         last_cell_line = lineno
+        last_one_cell = one_cell
         prev_blank = False
     return doc

@@ -75,10 +75,18 @@ def report_year(lines: list[str]) -> int | None:
 def agency(lines: list[str], year: int | None) -> str | None:
     # 1. the title, which may be split over lines ("平潭综合实验区2020年" / "政府信息公开工作年度报告")
     for i in range(min(len(lines), 60)):
-        joined = "".join(_clean(x).strip() for x in lines[i : i + 3])
-        m = _TITLE.match(joined) or (_TITLE.search(_clean(lines[i])) if i < 60 else None)
+        parts = [_clean(x).strip() for x in lines[i : i + 3]]
+        joined = "".join(parts)
+        m = _TITLE.match(joined)
         if m and (year is None or int(m.group("year")) == year):
-            name = _clean_agency(m.group("agency"))
+            # the name stands on one line: cut at the last line break inside it
+            start, end = m.span("agency")
+            offset = 0
+            for part in parts:
+                if start < offset < end:
+                    start = offset
+                offset += len(part)
+            name = _clean_agency(joined[start:end])
             if name:
                 return name
     # 2. the 发布机构 field of the page

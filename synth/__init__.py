@@ -1,0 +1,1 @@
+"""Synthetic annual reports with their ground truth, in every format: for tests and the benchmark."""
