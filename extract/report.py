@@ -137,7 +137,7 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
             problems.append({
                 "code": "no_template_tables",
                 "table": None,
-                "message": f"a report on {year}, before the 2019 national template: it has no template tables to read",
+                "message": f"{out['source']}: a report on {year}, before the 2019 national template: it has no template tables to read",
             })
         elif looks_like_report(lines):
             out["template_version"] = _version_by_year(year)
@@ -149,7 +149,7 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
         else:
             out["template_version"] = "unknown"
             out["status"] = "failed"
-            problems.append({"code": "not_a_report", "table": None, "message": "no government information-disclosure annual report (政府信息公开工作年度报告) was found in the document"})
+            problems.append({"code": "not_a_report", "table": None, "message": f"{out['source']}: no government information-disclosure annual report (政府信息公开工作年度报告) was found in the document"})
         return
     problems.extend(parsed.problems)
     votes = list(parsed.versions.values())

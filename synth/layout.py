@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from extract.template import labels as L
 from synth.model import (
     ITEM_LABELS,
     MEASURE_LABELS,
@@ -12,7 +13,6 @@ from synth.model import (
     SynthReport,
     printed,
 )
-from extract.template import labels as L
 
 Span = tuple[str, int, int]
 Rows = list[list[Span]]

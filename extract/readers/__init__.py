@@ -43,17 +43,43 @@ def sniff_format(data: bytes, name: str = "") -> str:
 
 
 def _looks_like_text(data: bytes) -> bool:
+    """Text if it decodes and nearly every character is one a Chinese report prints.
+
+    GB18030 decodes almost any byte sequence, so decoding alone proves nothing.
+    """
     sample = data[:65536]
-    if b"\x00" in sample:
-        return sample.startswith((b"\xff\xfe", b"\xfe\xff"))
-    for enc in ("utf-8", "gb18030"):
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    for enc in ("utf-16", "utf-8", "gb18030") if sample.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8", "gb18030"):
         try:
-            sample.decode(enc)
-            return True
+            text = sample.decode(enc)
         except UnicodeDecodeError as exc:
-            if exc.start > len(sample) - 4:  # cut in the middle of a character
-                return True
+            if exc.start <= len(sample) - 4:
+                continue
+            text = sample[: exc.start].decode(enc)
+        return _common_share(text) >= 0.9
     return False
+
+
+def _common_share(text: str) -> float:
+    if not text:
+        return 0.0
+    common = 0
+    for ch in text:
+        o = ord(ch)
+        if (
+            ch in "\t\n\r\f"
+            or 0x20 <= o < 0x7F
+            or 0x4E00 <= o <= 0x9FFF
+            or 0x3000 <= o <= 0x303F
+            or 0xFF00 <= o <= 0xFFEF
+            or 0x2000 <= o <= 0x206F
+            or 0xA0 <= o <= 0xFF
+            or 0x2460 <= o <= 0x24FF
+            or o == 0xFEFF
+        ):
+            common += 1
+    return common / len(text)
 
 
 def reader_for(fmt: str) -> Callable[..., Document]:

@@ -48,9 +48,7 @@ def _text(el: etree._Element) -> str:
             parts.append(node.text or "")
         elif node.tag == f"{W}tab":
             parts.append("\t")
-        elif node.tag in (f"{W}br", f"{W}cr"):
-            parts.append("\n")
-        elif node.tag == f"{W}p" and parts:
+        elif node.tag in (f"{W}br", f"{W}cr") or (node.tag == f"{W}p" and parts):
             parts.append("\n")
     return "".join(parts).strip()
 

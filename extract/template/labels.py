@@ -51,7 +51,7 @@ REQUEST_ROWS: tuple[Label, ...] = (
     _l("carried_forward", r"结转下年|下年度继续"),
     _l("partially_granted", r"部分公开"),
     _l("denied_state_secret", r"国家秘密"),
-    _l("denied_prohibited_by_law", r"法律.{0,3}法规|禁止公开|行政止公开|法规禁止"),
+    _l("denied_prohibited_by_law", r"法律.{0,3}法规|禁止公开|行政止公开|法规禁止|其他法律"),
     _l("denied_security_stability", r"三安全一稳定|危及"),
     _l("denied_third_party", r"第三方"),
     _l("denied_internal_affairs", r"内部事务"),

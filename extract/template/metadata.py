@@ -108,14 +108,12 @@ def published_on(lines: list[str]) -> date | None:
     text = [_clean(x) for x in lines]
     for pattern in _FIELD_DATE:
         for line in text[:120] + text[-40:]:
-            if m := pattern.search(line):
-                if d := _date(*m.groups()):
-                    return d
+            if (m := pattern.search(line)) and (d := _date(*m.groups())):
+                return d
     # the date under the signature: the last date standing on its own line
     for line in reversed(text):
-        if m := _LINE_DATE.match(line):
-            if d := _date(*m.groups()):
-                return d
+        if (m := _LINE_DATE.match(line)) and (d := _date(*m.groups())):
+            return d
         if m := _CN_DATE.match(line):
             try:
                 d = _date(str(_cn_number(m.group(1))), str(_cn_number(m.group(2))), str(_cn_number(m.group(3))))

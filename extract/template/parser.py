@@ -212,6 +212,10 @@ def read_requests(tokens: list[Token], r: _Reader) -> None:
             code = _request_code(["".join(norm(t.text) for t in pending + run.labels)], group, seen_outcome)
             if code is None and not run.labels:
                 code = _request_code([norm(t.text) for t in pending], group, seen_outcome)
+        if code is None and real_values and i + 1 < len(runs) and not [v for v in runs[i + 1].values if norm(v.text)]:
+            # a row cut by a page break with its values on the first page: the rest of
+            # its label follows on the next page beside empty cells
+            code = _request_code(["".join(texts + runs[i + 1].label_texts())], group, seen_outcome)
         if code is None and real_values and any("其他处理" in t for t in texts):
             code = "other"
         pending = []

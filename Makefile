@@ -1,0 +1,32 @@
+# The two commands of README.md. Each bootstraps what it needs on first use.
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+N ?= 10000
+
+.PHONY: help bootstrap run test lint bench docs clean
+
+help:
+	@echo "make run    - run the main job end to end on the bundled sample reports"
+	@echo "make test   - run the whole test suite"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmark (N=$(N) generated reports; e.g. make bench N=500)"
+
+bootstrap:
+	@./scripts/bootstrap.sh
+
+run: bootstrap
+	@.venv/bin/xxgk run
+
+test:
+	@./scripts/bootstrap.sh --system
+	@.venv/bin/ruff check .
+	@$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: bootstrap
+	@.venv/bin/ruff check .
+
+bench: bootstrap
+	@$(PY) -m bench.run --n $(N)
+
+clean:
+	rm -rf .venv .tools data
