@@ -31,11 +31,73 @@ def extract(paths: tuple[Path, ...], max_bytes: int, timeout_s: float) -> None:
         sys.stdout.flush()
 
 
-def _usage_exit(exc: click.ClickException) -> None:
-    msg = exc.format_message().splitlines()[0] if exc.format_message() else "bad arguments"
-    click.echo(f"xxgk: {msg}", err=True)
-    sys.exit(2)
+def _files(paths: tuple[Path, ...]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith(".")))
+        else:
+            out.append(p)
+    return out
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True, help="Extract processes (0: one per core).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True, help="Size cap per file.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S, show_default=True, help="Time cap per file, seconds.")
+def load(paths: tuple[Path, ...], workers: int, max_bytes: int, timeout_s: float) -> None:
+    """Extract files (or folders of files) and land them in the warehouse."""
+    from extract.pipeline import ingest
+    from extract.settings import Paths
+
+    cfg = Paths.from_env()
+    files = _files(paths)
+    try:
+        result = ingest(files, cfg, workers=workers, limits=Limits(max_bytes, timeout_s), progress=sys.stderr.isatty())
+    except Exception as exc:  # the warehouse cannot be opened or written: the job could not be done
+        click.echo(f"xxgk load: cannot load into {cfg.warehouse}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(format_load(result.load, result.extracted, result.skipped_known))
+
+
+def format_load(load_result, extracted: int, skipped: int) -> str:
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(load_result.by_status.items())) or "none"
+    lines = [
+        f"loaded {load_result.loaded} new report(s) ({statuses}); {load_result.unchanged} already in the warehouse"
+        f" ({skipped} skipped before extraction); {extracted} extracted"
+    ]
+    for source, reason in load_result.failed:
+        lines.append(f"  failed: {reason}" if source in reason else f"  failed: {source}: {reason}")
+    return "\n".join(lines)
+
+
+@main.command()
+def build() -> None:
+    """dbt build (models and tests), then publish the serving copy and Parquet exports."""
+    from extract.pipeline import BuildFailed
+    from extract.pipeline import build as run_build
+    from extract.settings import Paths
+
+    cfg = Paths.from_env()
+    try:
+        run_build(cfg)
+    except BuildFailed as exc:
+        click.echo(f"xxgk build: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"built the marts in {cfg.warehouse}; serving copy {cfg.serving}; Parquet in {cfg.exports}")
+
+
+def run_main() -> None:
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as exc:
+        msg = exc.format_message().splitlines()[0] if exc.format_message() else "bad arguments"
+        click.echo(f"xxgk: {msg}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run_main()

@@ -65,6 +65,8 @@ def _empty(source: str, sha256: str, fmt: str | None) -> dict[str, Any]:
         "requests": [],
         "litigation": [],
         "problems": [],
+        # not in the spec's contract: province/city codes the text names (disambiguates regions)
+        "region_hints": [],
     }
 
 
@@ -124,6 +126,9 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
     out["agency"] = metadata.agency(lines, year)
     published = metadata.published_on(lines)
     out["published_on"] = published.isoformat() if published else None
+    from extract.regions import places_named
+
+    out["region_hints"] = sorted(places_named("\n".join(lines)))
     out["problems"].extend(doc.problems)
     parsed = parse_tables(doc, year)
     out["disclosures"] = parsed.disclosures

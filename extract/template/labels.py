@@ -181,3 +181,55 @@ def match(labels: tuple[Label, ...], text: str) -> Label | None:
         if label.pattern.search(text):
             return label
     return None
+
+
+# ---- The template's cells as rows (for the warehouse's seed) ------------------------
+OUTCOME_GROUPS: dict[str, str] = {
+    "new_received": "new",
+    "carried_over": "carried_over",
+    "granted": "granted",
+    "partially_granted": "partially_granted",
+    "outcome_total": "total",
+    "carried_forward": "carried_forward",
+    "other": "other",
+}
+for _code in REQUEST_ROWS_2021:
+    OUTCOME_GROUPS.setdefault(_code, _code.split("_")[0].replace("rejected", "not_processed"))
+
+APPLICANT_LABELS = {
+    "natural_person": "自然人",
+    "commercial": "商业企业",
+    "research": "科研机构",
+    "public_interest": "社会公益组织",
+    "legal_service": "法律服务机构",
+    "other_org": "其他",
+    "total": "总计",
+}
+PROCEEDING_NAMES = {"review": "行政复议", "suit_direct": "行政诉讼·未经复议直接起诉", "suit_after_review": "行政诉讼·复议后起诉"}
+RESULT_NAMES = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
+
+
+def template_cells() -> list[dict[str, str | int]]:
+    """Every cell of both template versions: the warehouse's grid of expected cells."""
+    rows: list[dict[str, str | int]] = []
+    order = 0
+    for version, items in (("2019", DISCLOSURES_2019), ("2021", DISCLOSURES_2021)):
+        for item, measures in items.items():
+            for m in measures:
+                order += 1
+                rows.append({"template_version": version, "table_name": "disclosures", "row_code": item, "col_code": m,
+                             "row_group": item, "is_outcome": 0, "sort_order": order})
+    for version, codes in (("2019", REQUEST_ROWS_2019), ("2021", REQUEST_ROWS_2021)):
+        outcome = set(OUTCOME_ROWS_2019 if version == "2019" else OUTCOME_ROWS_2021)
+        for code in codes:
+            for a in APPLICANTS:
+                order += 1
+                rows.append({"template_version": version, "table_name": "requests", "row_code": code, "col_code": a,
+                             "row_group": OUTCOME_GROUPS[code], "is_outcome": int(code in outcome), "sort_order": order})
+    for version in ("2019", "2021"):
+        for p in PROCEEDINGS:
+            for res in RESULTS:
+                order += 1
+                rows.append({"template_version": version, "table_name": "litigation", "row_code": p, "col_code": res,
+                             "row_group": p, "is_outcome": 0, "sort_order": order})
+    return rows

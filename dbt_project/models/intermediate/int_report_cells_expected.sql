@@ -1,0 +1,200 @@
+-- Every cell the report's template prints, for every current report that was read:
+-- the value read, or NULL with the reason it is missing. A blank cell is never 0.
+
+with
+
+documents as (
+
+    select * from {{ ref('int_documents_ranked') }}
+    where is_current
+
+),
+
+cells as (
+
+    select * from {{ ref('stg_raw__report_cells') }}
+
+),
+
+problems as (
+
+    select * from {{ ref('stg_raw__extraction_problems') }}
+
+),
+
+template_cells as (
+
+    select * from {{ ref('template_cells') }}
+
+),
+
+version_only_codes as (
+
+    -- codes printed by one template version only tell which version a table follows
+    select
+        table_name,
+        row_code,
+        col_code,
+        min(template_version) as template_version
+
+    from template_cells
+    group by table_name, row_code, col_code
+    having count(*) = 1
+
+),
+
+table_versions as (
+
+    select
+        documents.document_id,
+        tables.table_name,
+        coalesce(
+            (
+                select max(version_only_codes.template_version)
+                from cells
+                inner join version_only_codes
+                    on cells.table_name = version_only_codes.table_name
+                    and cells.row_code = version_only_codes.row_code
+                    and cells.col_code = version_only_codes.col_code
+                where cells.document_id = documents.document_id
+                    and cells.table_name = tables.table_name
+            ),
+            case when documents.template_version in ('2019', '2021') then documents.template_version end,
+            case when documents.report_year in (2019, 2020) then '2019' else '2021' end
+        ) as table_version
+
+    from documents
+    cross join (values ('disclosures'), ('requests'), ('litigation')) as tables (table_name)
+
+),
+
+expected as (
+
+    select
+        table_versions.document_id,
+        table_versions.table_version,
+        template_cells.table_name,
+        template_cells.row_code,
+        template_cells.col_code,
+        template_cells.row_group,
+        template_cells.is_outcome,
+        template_cells.sort_order
+
+    from table_versions
+    inner join template_cells
+        on table_versions.table_name = template_cells.table_name
+        and table_versions.table_version = template_cells.template_version
+
+),
+
+cell_problems as (
+
+    select
+        document_id,
+        table_name,
+        row_code,
+        col_code,
+        min(problem_code) as problem_code
+
+    from problems
+    where row_code is not null
+    group by all
+
+),
+
+table_problems as (
+
+    select distinct
+        document_id,
+        table_name
+
+    from problems
+    where problem_code = 'table_missing'
+
+),
+
+joined as (
+
+    select
+        expected.*,
+        cells.value,
+        cells.printed,
+        cells.unit,
+        cells.page,
+        cells.line,
+        cells.at_table,
+        cells.at_row,
+        cells.at_col,
+        case
+            when cells.value is not null then null
+            when table_problems.document_id is not null then 'table_missing'
+            when cell_problems.problem_code = 'blank_cell' then 'blank'
+            when cell_problems.problem_code in ('unreadable_cell', 'unreadable_row') then 'unreadable'
+            else 'not_found'
+        end as missing_reason
+
+    from expected
+    left join cells
+        on expected.document_id = cells.document_id
+        and expected.table_name = cells.table_name
+        and expected.row_code = cells.row_code
+        and expected.col_code = cells.col_code
+    left join cell_problems
+        on expected.document_id = cell_problems.document_id
+        and expected.table_name = cell_problems.table_name
+        and expected.row_code = cell_problems.row_code
+        and (expected.col_code = cell_problems.col_code or cell_problems.col_code is null)
+    left join table_problems
+        on expected.document_id = table_problems.document_id
+        and expected.table_name = table_problems.table_name
+
+),
+
+printed_elsewhere as (
+
+    -- a mixed report may print a row of the other version (e.g. 2019's single 其他处理):
+    -- keep it as printed rather than drop it
+    select
+        cells.document_id,
+        table_versions.table_version,
+        cells.table_name,
+        cells.row_code,
+        cells.col_code,
+        coalesce(template_cells.row_group, cells.row_code) as row_group,
+        coalesce(template_cells.is_outcome, 0) as is_outcome,
+        coalesce(template_cells.sort_order, 9999) as sort_order,
+        cells.value,
+        cells.printed,
+        cells.unit,
+        cells.page,
+        cells.line,
+        cells.at_table,
+        cells.at_row,
+        cells.at_col,
+        null as missing_reason
+
+    from cells
+    inner join table_versions
+        on cells.document_id = table_versions.document_id
+        and cells.table_name = table_versions.table_name
+    left join (select distinct table_name, row_code, col_code, row_group, is_outcome, sort_order from template_cells qualify row_number() over (partition by table_name, row_code, col_code order by template_version) = 1) as template_cells
+        on cells.table_name = template_cells.table_name
+        and cells.row_code = template_cells.row_code
+        and cells.col_code = template_cells.col_code
+    anti join expected
+        on cells.document_id = expected.document_id
+        and cells.table_name = expected.table_name
+        and cells.row_code = expected.row_code
+        and cells.col_code = expected.col_code
+
+),
+
+final as (
+
+    select * from joined
+    union all by name
+    select * from printed_elsewhere
+
+)
+
+select * from final

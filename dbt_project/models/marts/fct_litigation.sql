@@ -1,0 +1,44 @@
+-- Table 四: current report × proceeding × result.
+
+with
+
+cells as (
+
+    select * from {{ ref('int_report_cells_expected') }}
+    where table_name = 'litigation'
+
+),
+
+reports as (
+
+    select * from {{ ref('dim_report') }}
+
+),
+
+final as (
+
+    select
+        cells.document_id,
+        reports.agency_id,
+        reports.report_year,
+        cells.table_version as template_version,
+        cells.row_code as proceeding,
+        cells.col_code as result,
+        cells.value,
+        cells.value is null as is_missing,
+        cells.missing_reason,
+        cells.printed,
+        cells.page,
+        cells.line,
+        cells.at_table,
+        cells.at_row,
+        cells.at_col,
+        cells.sort_order
+
+    from cells
+    inner join reports
+        on cells.document_id = reports.document_id
+
+)
+
+select * from final

@@ -1,0 +1,46 @@
+-- Table 三: current report × outcome row × applicant type. Missing cells are NULL, with the reason.
+
+with
+
+cells as (
+
+    select * from {{ ref('int_report_cells_expected') }}
+    where table_name = 'requests'
+
+),
+
+reports as (
+
+    select * from {{ ref('dim_report') }}
+
+),
+
+final as (
+
+    select
+        cells.document_id,
+        reports.agency_id,
+        reports.report_year,
+        cells.table_version as template_version,
+        cells.row_code,
+        cells.col_code as applicant,
+        cells.row_group as outcome_group,
+        cells.is_outcome = 1 as is_outcome,
+        cells.value,
+        cells.value is null as is_missing,
+        cells.missing_reason,
+        cells.printed,
+        cells.page,
+        cells.line,
+        cells.at_table,
+        cells.at_row,
+        cells.at_col,
+        cells.sort_order
+
+    from cells
+    inner join reports
+        on cells.document_id = reports.document_id
+
+)
+
+select * from final

@@ -1,0 +1,262 @@
+"""Landing extracted reports in DuckDB schema `raw`: one writer, one transaction per batch.
+
+Extract workers write each report to a staging file; the one writer loads a batch of them
+in bulk (Arrow tables, never row by row) in one transaction. Loading a document that is
+already there (same sha256) changes nothing but, for a new URL or path, records the source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from extract.regions import resolve
+from extract.template.numbers import read_number
+
+EXTRACTOR_VERSION = "1"
+
+SCHEMA_SQL = """
+create schema if not exists raw;
+create table if not exists raw.documents (
+    sha256 varchar primary key,
+    source varchar not null,
+    format varchar,
+    bytes bigint,
+    fetched_at timestamp,
+    loaded_at timestamp not null,
+    raw_path varchar,
+    agency varchar,
+    agency_key varchar,
+    report_year integer,
+    published_on date,
+    template_version varchar,
+    status varchar not null,
+    region_status varchar,
+    region_province varchar,
+    region_city varchar,
+    region_county varchar,
+    region_adcode varchar,
+    region_candidates varchar,
+    extractor_version varchar
+);
+create table if not exists raw.document_sources (
+    sha256 varchar not null,
+    source varchar not null,
+    first_seen_at timestamp not null,
+    primary key (sha256, source)
+);
+create table if not exists raw.report_cells (
+    sha256 varchar not null,
+    table_name varchar not null,
+    row_code varchar not null,
+    col_code varchar not null,
+    value decimal(38, 8),
+    printed varchar,
+    unit varchar,
+    page integer,
+    line integer,
+    at_table integer,
+    at_row integer,
+    at_col integer,
+    primary key (sha256, table_name, row_code, col_code)
+);
+create table if not exists raw.extraction_problems (
+    sha256 varchar not null,
+    seq integer not null,
+    code varchar not null,
+    table_name varchar,
+    row_code varchar,
+    col_code varchar,
+    message varchar,
+    primary key (sha256, seq)
+);
+"""
+
+_KEYS = {"disclosures": ("item", "measure"), "requests": ("row", "applicant"), "litigation": ("proceeding", "result")}
+
+
+@dataclass
+class Staged:
+    """One extracted report and where its bytes are kept."""
+
+    report: dict[str, Any]
+    raw_path: str
+    bytes: int
+    fetched_at: str
+
+    def to_json(self) -> str:
+        return json.dumps({"report": self.report, "raw_path": self.raw_path, "bytes": self.bytes, "fetched_at": self.fetched_at}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Staged:
+        d = json.loads(text)
+        return cls(d["report"], d["raw_path"], d["bytes"], d["fetched_at"])
+
+
+@dataclass
+class LoadResult:
+    loaded: int = 0
+    unchanged: int = 0
+    new_sources: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+
+
+def agency_key(agency: str | None) -> str | None:
+    if not agency:
+        return None
+    key = unicodedata.normalize("NFKC", agency)
+    return re.sub(r"[\s()（）·.,，、]", "", key)
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        con.execute(SCHEMA_SQL)
+    return con
+
+
+def known_hashes(path: Path) -> set[str]:
+    """sha256 of every document already landed (read-only; empty when there is no warehouse)."""
+    if not path.exists():
+        return set()
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        try:
+            return {r[0] for r in con.execute("select sha256 from raw.documents").fetchall()}
+        except duckdb.CatalogException:
+            return set()
+    finally:
+        con.close()
+
+
+def _decimal(cell: dict[str, Any]) -> Decimal:
+    if "printed" in cell:
+        reading = read_number(cell["printed"])
+        if reading.kind == "number" and reading.value is not None:
+            return reading.value
+    return Decimal(str(cell["value"]))
+
+
+def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    docs: dict[str, list[Any]] = {k: [] for k in (
+        "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
+        "published_on", "template_version", "status", "region_status", "region_province", "region_city", "region_county",
+        "region_adcode", "region_candidates", "extractor_version")}
+    sources: dict[str, list[Any]] = {"sha256": [], "source": [], "first_seen_at": []}
+    cells: dict[str, list[Any]] = {k: [] for k in (
+        "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col")}
+    problems: dict[str, list[Any]] = {k: [] for k in ("sha256", "seq", "code", "table_name", "row_code", "col_code", "message")}
+    for item in items:
+        r = item.report
+        sha = r["sha256"]
+        region = resolve(r.get("agency"), set(r.get("region_hints") or ()))
+        fetched = datetime.fromisoformat(item.fetched_at)
+        for k, v in (
+            ("sha256", sha), ("source", r["source"]), ("format", r.get("format")), ("bytes", item.bytes), ("fetched_at", fetched),
+            ("loaded_at", now), ("raw_path", item.raw_path), ("agency", r.get("agency")), ("agency_key", agency_key(r.get("agency"))),
+            ("report_year", r.get("report_year")),
+            ("published_on", datetime.fromisoformat(r["published_on"]).date() if r.get("published_on") else None),
+            ("template_version", r.get("template_version")), ("status", r["status"]), ("region_status", region.status),
+            ("region_province", region.province), ("region_city", region.city), ("region_county", region.county),
+            ("region_adcode", region.adcode), ("region_candidates", "; ".join(region.candidates) or None),
+            ("extractor_version", EXTRACTOR_VERSION),
+        ):
+            docs[k].append(v)
+        sources["sha256"].append(sha)
+        sources["source"].append(r["source"])
+        sources["first_seen_at"].append(fetched)
+        for table, (a, b) in _KEYS.items():
+            for c in r.get(table, []):
+                at = c.get("at") or {}
+                for k, v in (
+                    ("sha256", sha), ("table_name", table), ("row_code", c[a]), ("col_code", c[b]), ("value", _decimal(c)),
+                    ("printed", c.get("printed")), ("unit", c.get("unit")), ("page", c.get("page")), ("line", c.get("line")),
+                    ("at_table", at.get("table")), ("at_row", at.get("row")), ("at_col", at.get("col")),
+                ):
+                    cells[k].append(v)
+        for seq, p in enumerate(r.get("problems", [])):
+            for k, v in (
+                ("sha256", sha), ("seq", seq), ("code", p["code"]), ("table_name", p.get("table")),
+                ("row_code", p.get("row") or p.get("item") or p.get("proceeding")),
+                ("col_code", p.get("applicant") or p.get("measure") or p.get("result")), ("message", p.get("message")),
+            ):
+                problems[k].append(v)
+    cell_schema = pa.schema([
+        ("sha256", pa.string()), ("table_name", pa.string()), ("row_code", pa.string()), ("col_code", pa.string()),
+        ("value", pa.decimal128(38, 8)), ("printed", pa.string()), ("unit", pa.string()), ("page", pa.int32()),
+        ("line", pa.int32()), ("at_table", pa.int32()), ("at_row", pa.int32()), ("at_col", pa.int32()),
+    ])
+    return (
+        pa.table(docs),
+        pa.table(sources),
+        pa.table(cells, schema=cell_schema),
+        pa.table(problems, schema=pa.schema([
+            ("sha256", pa.string()), ("seq", pa.int32()), ("code", pa.string()), ("table_name", pa.string()),
+            ("row_code", pa.string()), ("col_code", pa.string()), ("message", pa.string()),
+        ])),
+    )
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, items: Iterable[Staged]) -> LoadResult:
+    """Land a batch in one transaction: all of it, or (on any error) none of it."""
+    result = LoadResult()
+    items = list(items)
+    if not items:
+        return result
+    shas = list({i.report["sha256"] for i in items})
+    existing = {r[0] for r in con.execute("select sha256 from raw.documents where sha256 in (select unnest(?))", [shas]).fetchall()}
+    fresh: dict[str, Staged] = {}
+    for item in items:
+        sha = item.report["sha256"]
+        if sha in existing or sha in fresh:
+            result.unchanged += 1
+        else:
+            fresh[sha] = item
+    docs, _, cells, problems = _rows(list(fresh.values()), datetime.now(UTC).replace(tzinfo=None))
+    _, sources, _, _ = _rows(items, datetime.now(UTC).replace(tzinfo=None))
+    con.execute("begin transaction")
+    try:
+        con.register("new_documents", docs)
+        con.register("new_sources", sources)
+        con.register("new_cells", cells)
+        con.register("new_problems", problems)
+        con.execute("insert into raw.documents by name select * from new_documents")
+        con.execute("insert into raw.report_cells by name select * from new_cells")
+        con.execute("insert into raw.extraction_problems by name select * from new_problems")
+        before = con.execute("select count(*) from raw.document_sources").fetchone()[0]
+        con.execute(
+            """insert into raw.document_sources by name
+               select sha256, source, min(first_seen_at) as first_seen_at from new_sources group by all
+               on conflict do nothing"""
+        )
+        after = con.execute("select count(*) from raw.document_sources").fetchone()[0]
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in ("new_documents", "new_sources", "new_cells", "new_problems"):
+            with contextlib.suppress(Exception):
+                con.unregister(name)
+    result.loaded = len(fresh)
+    result.new_sources = after - before
+    for item in fresh.values():
+        status = item.report["status"]
+        result.by_status[status] = result.by_status.get(status, 0) + 1
+        if status == "failed":
+            reason = "; ".join(p["message"] for p in item.report.get("problems", [])[:1])
+            result.failed.append((item.report["source"], reason))
+    return result

@@ -1,0 +1,231 @@
+"""The pipeline's steps as plain functions: the CLI and the Airflow DAG call these, nothing else.
+
+    stage (extract one file, keep its bytes, write a staging file)  ── many workers
+    load_staged (bulk-load every staging file in one transaction)   ── one writer
+    build (dbt build, then publish the serving copy and Parquet)    ── one process
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from extract.load import LoadResult, Staged, connect, known_hashes, load_batch
+from extract.rawstore import keep
+from extract.report import Limits, extract_bytes
+from extract.settings import DBT_PROJECT_DIR, ROOT, Paths
+
+MARTS = ("dim_agency", "dim_report", "dim_year", "fct_disclosures", "fct_requests", "fct_litigation", "mart_agency_year")
+BATCH = 500
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def _staging_name(sha256: str, source: str) -> str:
+    return f"{sha256}-{hashlib.sha1(source.encode()).hexdigest()[:10]}.json"
+
+
+def stage_bytes(data: bytes, source: str, paths: Paths, limits: Limits | None = None, fetched_at: str | None = None) -> Path:
+    """Keep the bytes in the raw store, extract them, and leave the result for the writer."""
+    paths.ensure()
+    sha, raw = keep(paths.raw, data)
+    report = extract_bytes(data, source, limits)
+    staged = Staged(report, str(raw), len(data), fetched_at or _now())
+    out = paths.staging / _staging_name(sha, source)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(staged.to_json(), encoding="utf-8")
+    os.replace(tmp, out)
+    return out
+
+
+def stage_known(sha256: str, source: str, paths: Paths, fetched_at: str | None = None) -> Path:
+    """A file whose content is already landed: only its source is recorded, nothing re-extracted."""
+    report = {"sha256": sha256, "source": source, "status": "unchanged"}
+    out = paths.staging / _staging_name(sha256, source)
+    out.write_text(Staged(report, "", 0, fetched_at or _now()).to_json(), encoding="utf-8")
+    return out
+
+
+def _stage_path(args: tuple[str, str, Limits]) -> str:
+    path, data_dir, limits = args
+    p = Path(path)
+    paths = Paths(Path(data_dir))
+    try:
+        data = p.read_bytes()
+    except OSError as exc:  # unreadable file: recorded as failed, nothing lost
+        data = b""
+        report_path = stage_bytes(data, str(path), paths, limits)
+        staged = Staged.from_json(report_path.read_text(encoding="utf-8"))
+        staged.report["problems"] = [{"code": "unreadable_file", "table": None, "message": f"{path}: cannot be read: {exc}"}]
+        report_path.write_text(staged.to_json(), encoding="utf-8")
+        return str(report_path)
+    return str(stage_bytes(data, str(path), paths, limits))
+
+
+@dataclass
+class IngestResult:
+    load: LoadResult
+    extracted: int
+    skipped_known: int
+
+
+def stage_files(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits | None = None, progress: bool = False) -> list[Path]:
+    """Extract files in parallel processes (all cores by default); returns staging files."""
+    limits = limits or Limits()
+    workers = workers or os.cpu_count() or 1
+    jobs = [(str(f), str(paths.data), limits) for f in files]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="extract", unit="report", file=sys.stderr)
+    out: list[Path] = []
+    try:
+        if workers == 1 or len(jobs) <= 2:
+            for job in jobs:
+                out.append(Path(_stage_path(job)))
+                if bar:
+                    bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                for staged in pool.map(_stage_path, jobs, chunksize=max(1, min(16, len(jobs) // (workers * 4) or 1))):
+                    out.append(Path(staged))
+                    if bar:
+                        bar.update()
+    finally:
+        if bar:
+            bar.close()
+    return out
+
+
+def load_staged(paths: Paths, files: Iterable[Path] | None = None, progress: bool = False) -> LoadResult:
+    """The one writer: bulk-load staging files in batches, each in one transaction; then remove them."""
+    paths.ensure()
+    todo = sorted(files) if files is not None else sorted(paths.staging.glob("*.json"))
+    total = LoadResult()
+    if not todo:
+        with connect(paths.warehouse):
+            pass
+        return total
+    con = connect(paths.warehouse)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="load", unit="report", file=sys.stderr)
+    try:
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            items = [Staged.from_json(f.read_text(encoding="utf-8")) for f in chunk]
+            result = load_batch(con, items)
+            total.loaded += result.loaded
+            total.unchanged += result.unchanged
+            total.new_sources += result.new_sources
+            total.failed.extend(result.failed)
+            for k, v in result.by_status.items():
+                total.by_status[k] = total.by_status.get(k, 0) + v
+            for f in chunk:
+                f.unlink(missing_ok=True)
+            if bar:
+                bar.update(len(chunk))
+    finally:
+        con.close()
+        if bar:
+            bar.close()
+    return total
+
+
+def ingest(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits | None = None, progress: bool = False) -> IngestResult:
+    """Extract and land files; content already landed is skipped before extraction."""
+    paths.ensure()
+    known = known_hashes(paths.warehouse)
+    fresh: list[Path] = []
+    staged: list[Path] = []
+    for f in files:
+        try:
+            with f.open("rb") as fh:
+                sha = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError:
+            fresh.append(f)
+            continue
+        if sha in known:
+            staged.append(stage_known(sha, str(f), paths))
+        else:
+            fresh.append(f)
+    staged.extend(stage_files(fresh, paths, workers, limits, progress))
+    result = load_staged(paths, staged, progress)
+    return IngestResult(result, extracted=len(fresh), skipped_known=len(files) - len(fresh))
+
+
+def dbt_env(paths: Paths) -> dict[str, str]:
+    env = {**os.environ, "XXGK_WAREHOUSE": str(paths.warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env.setdefault("DBT_LOG_PATH", str(paths.data / "dbt_logs"))
+    env.setdefault("DBT_TARGET_PATH", str(paths.data / "dbt_target"))
+    return env
+
+
+def dbt_command(*args: str) -> list[str]:
+    dbt = Path(sys.executable).parent / "dbt"
+    return [str(dbt if dbt.exists() else shutil.which("dbt") or "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+
+
+class BuildFailed(RuntimeError):
+    pass
+
+
+def run_dbt(paths: Paths, *args: str, quiet: bool = True) -> subprocess.CompletedProcess[str]:
+    """dbt in its own process: it releases the DuckDB lock when it exits."""
+    proc = subprocess.run(dbt_command(*args), env=dbt_env(paths), capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
+        raise BuildFailed(f"dbt {' '.join(args)} failed:\n{tail}")
+    return proc
+
+
+def build(paths: Paths) -> None:
+    """dbt build (models and their tests, one process), then publish the serving copy."""
+    paths.ensure()
+    with connect(paths.warehouse):
+        pass  # the raw schema exists even before the first load
+    run_dbt(paths, "build")
+    publish(paths)
+
+
+def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
+    """Atomically replace serving.duckdb (read-only copy for BI) and the Parquet exports."""
+    import duckdb
+
+    paths.ensure()
+    fd, tmp_name = tempfile.mkstemp(dir=paths.data, prefix=".serving-", suffix=".duckdb")
+    os.close(fd)
+    os.unlink(tmp_name)
+    con = duckdb.connect(tmp_name)
+    try:
+        con.execute(f"attach '{paths.warehouse}' as wh (read_only)")
+        present = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'wh' and table_schema = 'marts'"
+        ).fetchall()}
+        wanted = [t for t in (tables or (*MARTS, "fct_rule_results")) if t in present]
+        for t in wanted:
+            con.execute(f"create table main.{t} as select * from wh.marts.{t}")
+            out = paths.exports / f"{t}.parquet"
+            con.execute(f"copy (select * from main.{t}) to '{out}.tmp' (format parquet)")
+            os.replace(f"{out}.tmp", out)
+        con.execute("detach wh")
+    except BaseException:
+        con.close()
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp_name, paths.serving)
