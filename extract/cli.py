@@ -88,6 +88,21 @@ def build() -> None:
     click.echo(f"built the marts in {cfg.warehouse}; serving copy {cfg.serving}; Parquet in {cfg.exports}")
 
 
+@main.command()
+@click.option("--no-mail", is_flag=True, help="Do not send the failure mail.")
+def validate(no_mail: bool) -> None:
+    """Run the rule suites (R1–R11) on the warehouse, write fct_rule_results, rebuild Data Docs, mail on errors."""
+    from expectations.validate import validate as run_validate
+    from extract.settings import Paths
+
+    cfg = Paths.from_env()
+    if not cfg.warehouse.exists():
+        click.echo(f"xxgk validate: no warehouse at {cfg.warehouse}; run `xxgk load` and `xxgk build` first", err=True)
+        sys.exit(1)
+    summary = run_validate(cfg, send_mail=not no_mail)
+    click.echo(summary.text())
+
+
 def run_main() -> None:
     try:
         main(standalone_mode=False)

@@ -48,8 +48,10 @@ create table if not exists raw.documents (
     region_county varchar,
     region_adcode varchar,
     region_candidates varchar,
-    extractor_version varchar
+    extractor_version varchar,
+    narrative varchar
 );
+alter table raw.documents add column if not exists narrative varchar;
 create table if not exists raw.document_sources (
     sha256 varchar not null,
     source varchar not null,
@@ -154,7 +156,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
     docs: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
         "published_on", "template_version", "status", "region_status", "region_province", "region_city", "region_county",
-        "region_adcode", "region_candidates", "extractor_version")}
+        "region_adcode", "region_candidates", "extractor_version", "narrative")}
     sources: dict[str, list[Any]] = {"sha256": [], "source": [], "first_seen_at": []}
     cells: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col")}
@@ -173,6 +175,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
             ("region_province", region.province), ("region_city", region.city), ("region_county", region.county),
             ("region_adcode", region.adcode), ("region_candidates", "; ".join(region.candidates) or None),
             ("extractor_version", EXTRACTOR_VERSION),
+            ("narrative", json.dumps(r.get("narrative"), ensure_ascii=False) if r.get("narrative") else None),
         ):
             docs[k].append(v)
         sources["sha256"].append(sha)

@@ -67,6 +67,8 @@ def _empty(source: str, sha256: str, fmt: str | None) -> dict[str, Any]:
         "problems": [],
         # not in the spec's contract: province/city codes the text names (disambiguates regions)
         "region_hints": [],
+        # not in the spec's contract: what the narrative states (rules R9, R10)
+        "narrative": {"period_year": None, "statements": []},
     }
 
 
@@ -129,6 +131,7 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
     from extract.regions import places_named
 
     out["region_hints"] = sorted(places_named("\n".join(lines)))
+    out["narrative"] = metadata.narrative_facts([x.text for x in doc.lines])
     out["problems"].extend(doc.problems)
     parsed = parse_tables(doc, year)
     out["disclosures"] = parsed.disclosures

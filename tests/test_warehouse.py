@@ -154,12 +154,12 @@ def test_crash_mid_load_leaves_the_warehouse_as_it_was(tmp_path: Path) -> None:
         def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
             self.con = con
 
-        def execute(self, sql: str, *args):  # noqa: ANN002, ANN202
+        def execute(self, sql: str, *args):
             if "raw.extraction_problems" in sql and sql.lstrip().startswith("insert"):
                 raise RuntimeError("simulated crash in the middle of a load")
             return self.con.execute(sql, *args)
 
-        def __getattr__(self, name: str):  # noqa: ANN204
+        def __getattr__(self, name: str):
             return getattr(self.con, name)
 
     con = connect(paths.warehouse)

@@ -126,3 +126,33 @@ def published_on(lines: list[str]) -> date | None:
 
 def years_named(text: str) -> list[int]:
     return [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", _clean(text))]
+
+
+# ---- What the narrative states (for rules R9 and R10) -------------------------------
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+_REQ_COUNT = re.compile(
+    r"(?:受理|收到|新收|办理|接收|共收到|累计收到)[了]?[^，。,；;\d]{0,16}?(?:政府信息公开|依申请公开|信息公开)[^，。,；;\d]{0,10}?(?:申请|事项)[^，。,；;\d]{0,6}?(?:共|总计|合计)?\s*(\d+)\s*(?:件|条|个|份|次|宗)"
+)
+_REQ_NONE = re.compile(r"(?:未|没有|无)(?:收到|受理|接到)[^，。,；;]{0,12}?(?:依申请公开|政府信息公开|信息公开)[^，。,；;]{0,6}?(?:申请)?")
+_IN_FORCE = re.compile(r"现行有效(?:的)?(?:行政)?规范性文件(?:共|总计|合计)?\s*(\d+)\s*(?:件|个|份)")
+_YEAR_IN = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:起|至))")
+
+
+def narrative_facts(lines: list[str]) -> dict[str, object]:
+    """Counts the text states (requests received, normative documents in force), with the year it names."""
+    text = "\n".join(_clean(x) for x in lines)
+    statements: list[dict[str, object]] = []
+    for sentence in _SENTENCE.findall(text):
+        s = sentence.strip()
+        if len(s) > 400:
+            continue
+        years = [int(y) for y in _YEAR_IN.findall(s)]
+        year = years[0] if years else None
+        for m in _REQ_COUNT.finditer(s):
+            statements.append({"kind": "requests", "count": int(m.group(1)), "year": year, "text": s[:160]})
+        if not _REQ_COUNT.search(s) and _REQ_NONE.search(s) and not re.search(r"行政复议|行政诉讼", s):
+            statements.append({"kind": "requests", "count": 0, "year": year, "text": s[:160]})
+        for m in _IN_FORCE.finditer(s):
+            statements.append({"kind": "normative_in_force", "count": int(m.group(1)), "year": year, "text": s[:160]})
+    period = _PERIOD.search(text)
+    return {"period_year": int(period.group(1)) if period else None, "statements": statements[:20]}

@@ -57,7 +57,8 @@ final as (
         documents.is_current,
         documents.superseded_by,
         coalesce(problems.problem_count, 0) as problem_count,
-        coalesce(problems.blank_cell_count, 0) as blank_cell_count
+        coalesce(problems.blank_cell_count, 0) as blank_cell_count,
+        documents.narrative
 
     from documents
     left join agencies

@@ -28,7 +28,8 @@ renamed as (
         region_county,
         region_adcode,
         region_candidates,
-        extractor_version
+        extractor_version,
+        narrative
 
     from source
 

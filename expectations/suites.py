@@ -1,0 +1,78 @@
+"""The rules suite, defined once in Python and registered into the file context in expectations/gx.
+
+One expectation per rule on the check rows (checks.py), selected with a row condition, so
+each rule is its own line in Data Docs and none stands in for another.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from expectations.rule_text import RULES
+
+GX_ROOT = Path(__file__).resolve().parent  # the context lives in expectations/gx
+SUITE = "xxgk_balancing_rules"
+CHECKPOINT = "xxgk_rules"
+DATASOURCE = "xxgk"
+ASSET = "rule_checks"
+BATCH = "all_checks"
+
+
+def context(data_docs_dir: Path, validations_dir: Path) -> Any:
+    os.environ["XXGK_DATA_DOCS_DIR"] = str(data_docs_dir)
+    os.environ["XXGK_GX_VALIDATIONS_DIR"] = str(validations_dir)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
+
+
+def expectations_for_rules() -> list[Any]:
+    import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
+
+    out: list[Any] = []
+    for rule, text in RULES.items():
+        meta = {"rule": rule, "severity": text["severity"], "notes": f"{rule}: {text['zh']} ({text['en']})"}
+        condition = Column("rule") == rule
+        if rule == "R8":
+            exp = gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="expected", column_B="actual", or_equal=True, row_condition=condition, meta=meta
+            )
+        else:
+            exp = gx.expectations.ExpectColumnPairValuesToBeEqual(
+                column_A="actual", column_B="expected", row_condition=condition, meta=meta
+            )
+        out.append(exp)
+    return out
+
+
+def register(ctx: Any) -> Any:
+    """Add or update the datasource, suite, validation definition and checkpoint; return the checkpoint."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    ds = ctx.data_sources.add_or_update_pandas(name=DATASOURCE)
+    try:
+        asset = ds.get_asset(ASSET)
+    except LookupError:
+        asset = ds.add_dataframe_asset(name=ASSET)
+    try:
+        batch = asset.get_batch_definition(BATCH)
+    except (KeyError, LookupError):
+        batch = asset.add_batch_definition_whole_dataframe(BATCH)
+    suite = gx.ExpectationSuite(name=SUITE, meta={"notes": "勾稽关系 R1–R11 of the national annual-report template"})
+    for exp in expectations_for_rules():
+        suite.add_expectation(exp)
+    suite = ctx.suites.add_or_update(suite)
+    vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(data=batch, suite=suite, name=SUITE))
+    return ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=CHECKPOINT,
+            validation_definitions=[vd],
+            actions=[UpdateDataDocsAction(name="rebuild_data_docs")],
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]},
+        )
+    )

@@ -1,0 +1,134 @@
+"""`xxgk validate`: rule checks from the marts (read-only), the suite, rule results, Data Docs, mail."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from expectations.checks import build_checks
+from expectations.mail import compose, send, settings_from_env
+from expectations.suites import context, register
+from extract.settings import Paths
+
+
+@dataclass
+class ValidationSummary:
+    reports_checked: int
+    per_rule: dict[str, dict[str, int]] = field(default_factory=dict)  # rule -> {failed, passed, not_checked}
+    failing_reports: int = 0
+    data_docs: Path | None = None
+    mail: str | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(v["failed"] for r, v in self.per_rule.items() if _severity(r) == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(v["failed"] for r, v in self.per_rule.items() if _severity(r) == "warning")
+
+    def text(self) -> str:
+        lines = [f"rules: {self.reports_checked} report(s) checked; {self.errors} error(s), {self.warnings} warning(s); "
+                 f"{self.failing_reports} report(s) with errors"]
+        for rule in sorted(self.per_rule, key=lambda r: int(r[1:])):
+            v = self.per_rule[rule]
+            lines.append(f"  {rule:<4} {_severity(rule):<7} failed {v['failed']:>4}  passed {v['passed']:>4}  not checked {v['not_checked']:>4}")
+        if self.data_docs:
+            lines.append(f"  Data Docs: {self.data_docs}")
+        if self.mail:
+            lines.append(f"  mail: {self.mail}")
+        return "\n".join(lines)
+
+
+def _severity(rule: str) -> str:
+    from expectations.rule_text import RULES
+
+    return RULES[rule]["severity"]
+
+
+def read_frames(warehouse: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            "reports": con.execute("select * from marts.dim_report where is_current").df(),
+            "requests": con.execute("select * from marts.fct_requests").df(),
+            "litigation": con.execute("select * from marts.fct_litigation").df(),
+            "disclosures": con.execute("select * from marts.fct_disclosures").df(),
+        }
+    finally:
+        con.close()
+
+
+def run_suite(checks: pd.DataFrame, paths: Paths) -> tuple[pd.DataFrame, Path | None]:
+    """Run the checkpoint on the checkable rows; mark each row passed or failed from its result."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    checks = checks.copy()
+    todo = checks[checks["status"] == "pending"][["check_id", "rule", "actual", "expected"]].copy()
+    todo["actual"] = todo["actual"].astype(float)
+    todo["expected"] = todo["expected"].astype(float)
+    docs_dir = paths.data_docs
+    ctx = context(docs_dir, paths.data / "gx_validations")
+    checkpoint = register(ctx)
+    failing: set[str] = set()
+    if len(todo):
+        result = checkpoint.run(batch_parameters={"dataframe": todo.reset_index(drop=True)})
+        for run in result.run_results.values():
+            for r in run.results:
+                for item in r.result.get("unexpected_index_list") or []:
+                    failing.add(item["check_id"] if isinstance(item, dict) else todo.iloc[int(item)]["check_id"])
+    pending = checks["status"] == "pending"
+    checks.loc[pending, "status"] = checks.loc[pending, "check_id"].map(lambda c: "failed" if c in failing else "passed")
+    index = docs_dir / "index.html"
+    return checks, index if index.exists() else None
+
+
+def write_results(warehouse: Path, checks: pd.DataFrame) -> None:
+    """Replace marts.fct_rule_results in one transaction (the one writer)."""
+    frame = checks.copy()
+    frame["difference"] = frame["actual"] - frame["expected"]
+    frame["passed"] = frame["status"].map({"passed": True, "failed": False}).astype("boolean")
+    frame = frame[["check_id", "document_id", "agency_id", "agency_name", "report_year", "source", "rule", "scope", "expected",
+                   "actual", "difference", "severity", "passed", "status", "reason", "cells"]]
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("begin transaction")
+        con.execute("create schema if not exists marts")
+        con.register("rule_results_frame", frame)
+        con.execute("create or replace table marts.fct_rule_results as select * from rule_results_frame")
+        con.execute("commit")
+        con.unregister("rule_results_frame")
+    finally:
+        con.close()
+
+
+def validate(paths: Paths, send_mail: bool = True) -> ValidationSummary:
+    from extract.pipeline import publish
+
+    paths.ensure()
+    frames = read_frames(paths.warehouse)
+    checks = build_checks(frames["reports"], frames["requests"], frames["litigation"], frames["disclosures"])
+    checks, docs = run_suite(checks, paths)
+    write_results(paths.warehouse, checks)
+    publish(paths)
+    summary = ValidationSummary(reports_checked=int(frames["reports"]["document_id"].nunique()), data_docs=docs)
+    for rule, group in checks.groupby("rule"):
+        counts = group["status"].value_counts().to_dict()
+        summary.per_rule[str(rule)] = {k: int(counts.get(k, 0)) for k in ("failed", "passed", "not_checked")}
+    errors = checks[(checks["status"] == "failed") & (checks["severity"] == "error")]
+    warnings = checks[(checks["status"] == "failed") & (checks["severity"] == "warning")]
+    summary.failing_reports = int(errors["document_id"].nunique())
+    if send_mail and len(errors):
+        settings = settings_from_env(paths.outbox)
+        msg = compose(_records(errors), _records(warnings), settings, docs, summary.reports_checked)
+        summary.mail = send(msg, settings)
+    return summary
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return out
