@@ -116,7 +116,7 @@ def compose(failures: list[dict[str, Any]], warnings: list[dict[str, Any]], sett
 
     text: list[str] = [f"本次校验 {checked} 份报告，{n} 份有错误。 {checked} report(s) checked, {n} with errors.", ""]
     parts: list[str] = [f"<p>本次校验 {checked} 份报告，<b>{n}</b> 份有错误。</p>"]
-    for doc, rows in by_report.items():
+    for rows in by_report.values():
         head = rows[0]
         title = f"{_e(head['agency_name'] or '（未知机构）')} · {_e(head['report_year'])}年度"
         text += [f"■ {title}", f"  来源 source: {_e(head['source'])}"]
