@@ -101,13 +101,22 @@ def _num(v: Any) -> str:
     return str(int(f)) if f == int(f) else f"{f:g}"
 
 
-def compose(failures: list[dict[str, Any]], warnings: list[dict[str, Any]], settings: MailSettings, data_docs: Path | None, checked: int) -> EmailMessage:
+def compose(
+    failures: list[dict[str, Any]],
+    warnings: list[dict[str, Any]],
+    settings: MailSettings,
+    data_docs: Path | None,
+    checked: int,
+    unreadable: list[dict[str, Any]] | None = None,
+) -> EmailMessage:
     by_report: dict[str, list[dict[str, Any]]] = {}
     for f in failures:
         by_report.setdefault(f["document_id"], []).append(f)
     n = len(by_report)
     msg = EmailMessage()
-    msg["Subject"] = f"[xxgk] {n} 份年报未通过勾稽关系校验 / {n} report(s) fail the balancing rules"
+    msg["Subject"] = f"[xxgk] {n} 份年报未通过勾稽关系校验 / {n} report(s) fail the balancing rules" + (
+        f"; {len(unreadable)} 个文件无法读取 / {len(unreadable)} unreadable" if unreadable else ""
+    )
     msg["From"] = settings.sender
     msg["To"] = ", ".join(settings.recipients)
     msg["Message-ID"] = make_msgid(domain="xxgk.local")
@@ -136,6 +145,14 @@ def compose(failures: list[dict[str, Any]], warnings: list[dict[str, Any]], sett
             parts.append(f"<li><b>{_e(r['rule'])}</b> {_e(rule['zh'])}（{_e(r['scope'])}）<br>应为 {_num(r['expected'])}，实为 {_num(r['actual'])}，差 {_num(diff)}<br><small>{cell_text}</small></li>")
         text.append("")
         parts.append("</ul>")
+    if unreadable:
+        text += [f"无法获取或读取的文件 files that could not be fetched or read: {len(unreadable)}"]
+        parts.append(f"<h3>无法获取或读取的文件 ({len(unreadable)})</h3><ul>")
+        for u in unreadable:
+            text.append(f"  - {_e(u['source'])}: {_e(u['reason'])}")
+            parts.append(f"<li>{_e(u['source'])}: {_e(u['reason'])}</li>")
+        parts.append("</ul>")
+        text.append("")
     if warnings:
         counts: dict[str, int] = {}
         for w in warnings:

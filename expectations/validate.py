@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ class ValidationSummary:
     reports_checked: int
     per_rule: dict[str, dict[str, int]] = field(default_factory=dict)  # rule -> {failed, passed, not_checked}
     failing_reports: int = 0
+    unreadable: int = 0
     data_docs: Path | None = None
     mail: str | None = None
 
@@ -38,6 +40,8 @@ class ValidationSummary:
         for rule in sorted(self.per_rule, key=lambda r: int(r[1:])):
             v = self.per_rule[rule]
             lines.append(f"  {rule:<4} {_severity(rule):<7} failed {v['failed']:>4}  passed {v['passed']:>4}  not checked {v['not_checked']:>4}")
+        if self.unreadable:
+            lines.append(f"  {self.unreadable} file(s) or URL(s) could not be fetched or read (listed in the mail)")
         if self.data_docs:
             lines.append(f"  Data Docs: {self.data_docs}")
         if self.mail:
@@ -87,7 +91,18 @@ def run_suite(checks: pd.DataFrame, paths: Paths) -> tuple[pd.DataFrame, Path | 
     return checks, index if index.exists() else None
 
 
-def write_results(warehouse: Path, checks: pd.DataFrame) -> None:
+def last_validation(warehouse: Path) -> datetime | None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        row = con.execute("select max(validated_at) from marts.validation_runs").fetchone()
+        return row[0] if row else None
+    except duckdb.CatalogException:
+        return None
+    finally:
+        con.close()
+
+
+def write_results(warehouse: Path, checks: pd.DataFrame, started: datetime | None = None) -> None:
     """Replace marts.fct_rule_results in one transaction (the one writer)."""
     frame = checks.copy()
     frame["difference"] = frame["actual"] - frame["expected"]
@@ -100,21 +115,48 @@ def write_results(warehouse: Path, checks: pd.DataFrame) -> None:
         con.execute("create schema if not exists marts")
         con.register("rule_results_frame", frame)
         con.execute("create or replace table marts.fct_rule_results as select * from rule_results_frame")
+        con.execute("create table if not exists marts.validation_runs (validated_at timestamp)")
+        con.execute("insert into marts.validation_runs values (?)", [started or datetime.now(UTC).replace(tzinfo=None)])
         con.execute("commit")
         con.unregister("rule_results_frame")
     finally:
         con.close()
 
 
-def validate(paths: Paths, send_mail: bool = True) -> ValidationSummary:
+def unreadable_since(warehouse: Path, since: datetime | None) -> list[dict[str, Any]]:
+    """Files that failed to fetch or extract, landed since `since` (all of them when None)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cond = "and loaded_at >= ?" if since else ""
+        docs = con.execute(
+            f"""select d.source, string_agg(p.message, '; ' order by p.seq) from raw.documents d
+                left join raw.extraction_problems p on p.sha256 = d.sha256 and p.table_name is null
+                where d.status = 'failed' {cond} group by d.source order by d.source""",
+            [since] if since else [],
+        ).fetchall()
+        cond = "and fetched_at >= ?" if since else ""
+        fetches = con.execute(
+            f"select url, coalesce(error, error_code) from raw.fetch_log where status = 'failed' {cond} order by url",
+            [since] if since else [],
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"source": s, "reason": r} for s, r in docs] + [{"source": u, "reason": r} for u, r in fetches]
+
+
+def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, since: datetime | None = None) -> ValidationSummary:
     from extract.pipeline import publish
 
     paths.ensure()
+    started = datetime.now(UTC).replace(tzinfo=None)
+    if since is None:
+        since = last_validation(paths.warehouse)  # what is new since the last validation
     frames = read_frames(paths.warehouse)
     checks = build_checks(frames["reports"], frames["requests"], frames["litigation"], frames["disclosures"])
     checks, docs = run_suite(checks, paths)
-    write_results(paths.warehouse, checks)
-    publish(paths)
+    write_results(paths.warehouse, checks, started)
+    if publish_copy:
+        publish(paths)
     summary = ValidationSummary(reports_checked=int(frames["reports"]["document_id"].nunique()), data_docs=docs)
     for rule, group in checks.groupby("rule"):
         counts = group["status"].value_counts().to_dict()
@@ -122,9 +164,11 @@ def validate(paths: Paths, send_mail: bool = True) -> ValidationSummary:
     errors = checks[(checks["status"] == "failed") & (checks["severity"] == "error")]
     warnings = checks[(checks["status"] == "failed") & (checks["severity"] == "warning")]
     summary.failing_reports = int(errors["document_id"].nunique())
-    if send_mail and len(errors):
+    unreadable = unreadable_since(paths.warehouse, since)
+    summary.unreadable = len(unreadable)
+    if send_mail and (len(errors) or unreadable):
         settings = settings_from_env(paths.outbox)
-        msg = compose(_records(errors), _records(warnings), settings, docs, summary.reports_checked)
+        msg = compose(_records(errors), _records(warnings), settings, docs, summary.reports_checked, unreadable)
         summary.mail = send(msg, settings)
     return summary
 

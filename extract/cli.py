@@ -103,6 +103,24 @@ def validate(no_mail: bool) -> None:
     click.echo(summary.text())
 
 
+@main.command()
+@click.option("--sources", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Sources file (default: XXGK_SOURCES or samples/sources.yml).")
+def run(sources: Path | None) -> None:
+    """Run the Airflow DAG once end to end (airflow dags test) and print a summary."""
+    from extract.run import run_dag, summary
+    from extract.settings import Paths
+
+    cfg = Paths.from_env()
+    click.echo(f"xxgk run: running the DAG on {sources or 'the configured sources'} (data in {cfg.data}) ...")
+    code, log, started = run_dag(cfg, sources)
+    if code != 0:
+        tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:])
+        click.echo(f"xxgk run: the DAG run failed (log: {log}):\n{tail}", err=True)
+        sys.exit(1)
+    click.echo(summary(cfg, started))
+
+
 def run_main() -> None:
     try:
         main(standalone_mode=False)

@@ -73,6 +73,17 @@ create table if not exists raw.report_cells (
     at_col integer,
     primary key (sha256, table_name, row_code, col_code)
 );
+create table if not exists raw.fetch_log (
+    url varchar not null,
+    source_name varchar,
+    fetched_at timestamp not null,
+    status varchar not null,
+    http_status integer,
+    error_code varchar,
+    error varchar,
+    sha256 varchar,
+    bytes bigint
+);
 create table if not exists raw.extraction_problems (
     sha256 varchar not null,
     seq integer not null,
@@ -90,20 +101,27 @@ _KEYS = {"disclosures": ("item", "measure"), "requests": ("row", "applicant"), "
 
 @dataclass
 class Staged:
-    """One extracted report and where its bytes are kept."""
+    """One extracted report and where its bytes are kept (and, for a URL, how the fetch went).
 
-    report: dict[str, Any]
+    A fetch that failed has no report: `report` is None and `fetch` says why.
+    """
+
+    report: dict[str, Any] | None
     raw_path: str
     bytes: int
     fetched_at: str
+    fetch: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"report": self.report, "raw_path": self.raw_path, "bytes": self.bytes, "fetched_at": self.fetched_at}, ensure_ascii=False)
+        return json.dumps(
+            {"report": self.report, "raw_path": self.raw_path, "bytes": self.bytes, "fetched_at": self.fetched_at, "fetch": self.fetch},
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Staged:
         d = json.loads(text)
-        return cls(d["report"], d["raw_path"], d["bytes"], d["fetched_at"])
+        return cls(d["report"], d["raw_path"], d["bytes"], d["fetched_at"], d.get("fetch"))
 
 
 @dataclass
@@ -216,10 +234,15 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
 def load_batch(con: duckdb.DuckDBPyConnection, items: Iterable[Staged]) -> LoadResult:
     """Land a batch in one transaction: all of it, or (on any error) none of it."""
     result = LoadResult()
-    items = list(items)
-    if not items:
+    everything = list(items)
+    fetches = [i.fetch for i in everything if i.fetch]
+    items = [i for i in everything if i.report is not None]
+    for f in fetches:
+        if f.get("status") == "failed":
+            result.failed.append((f["url"], f.get("error") or "fetch failed"))
+    if not items and not fetches:
         return result
-    shas = list({i.report["sha256"] for i in items})
+    shas = list({i.report["sha256"] for i in items}) or [""]
     existing = {r[0] for r in con.execute("select sha256 from raw.documents where sha256 in (select unnest(?))", [shas]).fetchall()}
     fresh: dict[str, Staged] = {}
     for item in items:
@@ -236,6 +259,21 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: Iterable[Staged]) -> LoadR
         con.register("new_sources", sources)
         con.register("new_cells", cells)
         con.register("new_problems", problems)
+        if fetches:
+            fetch_log = pa.table({
+                "url": [f["url"] for f in fetches],
+                "source_name": [f.get("source_name") for f in fetches],
+                "fetched_at": [datetime.fromisoformat(f["fetched_at"]) for f in fetches],
+                "status": [f["status"] for f in fetches],
+                "http_status": pa.array([f.get("http_status") for f in fetches], pa.int32()),
+                "error_code": pa.array([f.get("error_code") for f in fetches], pa.string()),
+                "error": pa.array([f.get("error") for f in fetches], pa.string()),
+                "sha256": pa.array([f.get("sha256") for f in fetches], pa.string()),
+                "bytes": pa.array([f.get("bytes") for f in fetches], pa.int64()),
+            })
+            con.register("new_fetch_log", fetch_log)
+            con.execute("insert into raw.fetch_log by name select * from new_fetch_log")
+            con.unregister("new_fetch_log")
         con.execute("insert into raw.documents by name select * from new_documents")
         con.execute("insert into raw.report_cells by name select * from new_cells")
         con.execute("insert into raw.extraction_problems by name select * from new_problems")

@@ -1,0 +1,157 @@
+"""One pipeline run, step by step: the Airflow tasks and `xxgk run` call exactly these.
+
+    discover(sources) → fetch(item) ×N → extract(fetched) ×N → load() → dbt_build() → validate() → publish()
+
+Items passed between steps are small dicts (Airflow XComs). Extraction writes staging files;
+only `load` writes the warehouse (one writer). A file or URL that fails is recorded, never
+fatal: the run goes on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+from extract.fetch import FetchError, FetchState, discover_listing, fetch_url
+from extract.load import Staged, known_hashes
+from extract.pipeline import _now, _staging_name, load_staged, publish, run_dbt, stage_known
+from extract.rawstore import keep
+from extract.report import Limits, extract_bytes
+from extract.settings import Paths
+from extract.sources import FolderSource, ListingSource, SourcesFile, UrlSource, load_sources
+
+
+def _state(paths: Paths) -> FetchState:
+    return FetchState(paths.data / "fetch_state.sqlite")
+
+
+def discover(sources_path: str | Path, paths: Paths, kinds: tuple[str, ...] = ("folder", "url", "listing")) -> list[dict[str, Any]]:
+    """Every document the enabled sources offer now (files in folders, URLs, links on listing pages)."""
+    paths.ensure()
+    sf: SourcesFile = load_sources(Path(sources_path))
+    d = sf.defaults
+    items: list[dict[str, Any]] = []
+    for s in sf.enabled():
+        if s.kind not in kinds:
+            continue
+        hints = {"source_name": s.name, "agency_hint": s.agency, "year_hint": s.year}
+        if isinstance(s, FolderSource):
+            folder = sf.folder(s)
+            if not folder.is_dir():
+                items.append({"kind": "error", "url": str(folder), "error_code": "folder_missing", "error": f"{folder}: the upload folder does not exist", **hints})
+                continue
+            for f in sorted(folder.rglob("*")):
+                if f.is_file() and not f.name.startswith(".") and any(fnmatch.fnmatch(f.name, p) for p in s.patterns):
+                    items.append({"kind": "file", "path": str(f), **hints})
+        elif isinstance(s, UrlSource):
+            items.extend({"kind": "url", "url": u, **hints} for u in s.urls)
+        elif isinstance(s, ListingSource):
+            try:
+                urls = discover_listing(
+                    s.url, link_patterns=s.link_patterns, next_patterns=s.next_patterns, max_pages=s.max_pages or d.max_pages,
+                    max_links=s.max_links, user_agent=d.user_agent, timeout_s=d.timeout_s, retries=d.retries,
+                )
+            except FetchError as exc:
+                items.append({"kind": "error", "url": s.url, "error_code": exc.code, "error": exc.message, **hints})
+                continue
+            items.extend({"kind": "url", "url": u, **hints} for u in urls)
+    return items
+
+
+def fetch(item: dict[str, Any], sources_path: str | Path, paths: Paths) -> dict[str, Any]:
+    """Bring one document's bytes into the raw store (or say why not)."""
+    paths.ensure()
+    base = {k: item.get(k) for k in ("source_name", "agency_hint", "year_hint")}
+    if item["kind"] == "error":
+        return {**base, "url": item["url"], "status": "failed", "error_code": item["error_code"], "error": item["error"], "fetched_at": _now()}
+    if item["kind"] == "file":
+        path = Path(item["path"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return {**base, "url": str(path), "status": "failed", "error_code": "unreadable_file", "error": f"{path}: {exc}", "fetched_at": _now()}
+        sha, raw = keep(paths.raw, data)
+        return {**base, "url": str(path), "status": "fetched", "sha256": sha, "raw_path": str(raw), "bytes": len(data), "fetched_at": _now(), "is_file": True}
+    d = load_sources(Path(sources_path)).defaults
+    got = fetch_url(item["url"], paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
+                    max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
+    return {**base, **got.__dict__}
+
+
+def _known(paths: Paths, attempts: int = 5) -> set[str]:
+    """Landed hashes; the writer may hold the file briefly, so retry; unknown means 'extract anyway'."""
+    for i in range(attempts):
+        try:
+            return known_hashes(paths.warehouse)
+        except Exception as exc:  # DuckDB: "Could not set lock on file"
+            if "lock" not in str(exc).lower() or i == attempts - 1:
+                return set()
+            time.sleep(0.5 * (i + 1))
+    return set()
+
+
+def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None, known: set[str] | None = None) -> str:
+    """Extract one fetched document to a staging file for the writer; return its path."""
+    paths.ensure()
+    url = fetched["url"]
+    fetch_record = None if fetched.get("is_file") else {k: fetched.get(k) for k in (
+        "url", "source_name", "fetched_at", "status", "http_status", "error_code", "error", "sha256", "bytes")}
+    name = _staging_name(fetched.get("sha256") or hashlib.sha256(url.encode()).hexdigest(), url + fetched.get("fetched_at", ""))
+    out = paths.staging / name
+    if fetched["status"] == "failed":
+        staged = Staged(None, "", 0, fetched["fetched_at"], fetch_record)
+        out.write_text(staged.to_json(), encoding="utf-8")
+        return str(out)
+    known = _known(paths) if known is None else known
+    sha = fetched.get("sha256")
+    if fetched["status"] == "not_modified" or (sha and sha in known):
+        if sha:
+            stub = Path(stage_known(sha, url, paths, fetched["fetched_at"]))
+            staged = Staged.from_json(stub.read_text(encoding="utf-8"))
+            staged.fetch = fetch_record
+            stub.write_text(staged.to_json(), encoding="utf-8")
+            return str(stub)
+        staged = Staged(None, "", 0, fetched["fetched_at"], fetch_record)
+        out.write_text(staged.to_json(), encoding="utf-8")
+        return str(out)
+    data = Path(fetched["raw_path"]).read_bytes()
+    report = extract_bytes(data, url, limits)
+    if fetched.get("agency_hint") and not report.get("agency"):
+        report["agency"] = fetched["agency_hint"]
+    if fetched.get("year_hint") and not report.get("report_year"):
+        report["report_year"] = fetched["year_hint"]
+    staged = Staged(report, fetched["raw_path"], len(data), fetched["fetched_at"], fetch_record)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(staged.to_json(), encoding="utf-8")
+    tmp.replace(out)
+    return str(out)
+
+
+def load(paths: Paths, staged: list[str] | None = None) -> dict[str, Any]:
+    """The one writer: land every staging file of this run."""
+    result = load_staged(paths, [Path(p) for p in staged] if staged is not None else None)
+    return {"loaded": result.loaded, "unchanged": result.unchanged, "new_sources": result.new_sources,
+            "by_status": result.by_status, "failed": result.failed}
+
+
+def dbt_build(paths: Paths) -> None:
+    from extract.load import connect
+
+    with connect(paths.warehouse):
+        pass
+    run_dbt(paths, "build")
+
+
+def validate(paths: Paths, send_mail: bool = True) -> dict[str, Any]:
+    from expectations.validate import validate as run_validate
+
+    summary = run_validate(paths, send_mail=send_mail, publish_copy=False)
+    return {"text": summary.text(), "errors": summary.errors, "warnings": summary.warnings, "mail": summary.mail,
+            "data_docs": str(summary.data_docs) if summary.data_docs else None, "reports_checked": summary.reports_checked}
+
+
+def publish_marts(paths: Paths) -> None:
+    publish(paths)
