@@ -181,7 +181,7 @@ def fetch_url(
             return _get(c, url, headers, max_bytes)
 
     try:
-        resp, body, final = attempt()
+        resp, body, _final = attempt()
     except FetchError as exc:
         return Fetched(url, "failed", http_status=exc.http_status, error_code=exc.code, error=exc.message, fetched_at=_now())
     except _Retryable as exc:
@@ -224,7 +224,7 @@ def discover_listing(
            wait=wait_exponential(multiplier=0.5, max=30), reraise=True)
     def get(u: str) -> tuple[bytes, str]:
         with _host_slot(host, 2), client(user_agent, timeout_s) as c:
-            resp, body, final = _get(c, u, {}, max_bytes)
+            _resp, body, final = _get(c, u, {}, max_bytes)
             return body, final
 
     while page and pages < max_pages and page not in seen_pages:
