@@ -15,7 +15,7 @@ from airflow.sdk import Asset, dag, task
 RAW = Asset("xxgk://warehouse/raw")
 MARTS = Asset("xxgk://warehouse/marts")
 RULES = Asset("xxgk://warehouse/marts/fct_rule_results")
-SERVING = Asset("xxgk://serving")
+SERVING = Asset("xxgk://serving/marts")
 WRITER_POOL = "xxgk_duckdb_writer"  # one slot: DuckDB has one writer per file
 
 
@@ -70,7 +70,7 @@ DOC = """
 - A document that cannot be fetched or read is recorded (`raw.fetch_log`, `raw.documents` with
   status `failed`) and listed in the run's mail; it never fails the run.
 - Tasks that write DuckDB run in the one-slot pool `xxgk_duckdb_writer`.
-- Outlets: `xxgk://warehouse/marts` and `xxgk://serving` for downstream DAGs.
+- Outlets: `xxgk://warehouse/marts` and `xxgk://serving/marts` for downstream DAGs.
 """
 
 
