@@ -106,8 +106,18 @@ def to_docx(rep: SynthReport) -> bytes:
     return buf.getvalue()
 
 
-def to_pdf(rep: SynthReport, narrow: bool = False) -> bytes:
-    """A PDF drawn directly with reportlab (ruled tables, CJK font); `narrow` wraps numbers in cells."""
+FILLER = (
+    "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实党中央、国务院关于全面推进政务公开工作的决策部署，"
+    "围绕中心、服务大局，持续深化决策、执行、管理、服务、结果公开，加强政策解读和回应关切，"
+    "不断提升政务公开标准化规范化水平，切实保障人民群众的知情权、参与权、表达权和监督权。"
+)
+
+
+def to_pdf(rep: SynthReport, narrow: bool = False, narrative_pages: int = 0) -> bytes:
+    """A PDF drawn directly with reportlab (ruled tables, CJK font); `narrow` wraps numbers in cells.
+
+    `narrative_pages` adds pages of narrative (sections 一, 五, 六), as real reports have.
+    """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -123,6 +133,11 @@ def to_pdf(rep: SynthReport, narrow: bool = False) -> bytes:
     if rep.published_on:
         story.append(Paragraph(f"发布日期：{rep.published_on.isoformat()}", body))
     story.extend(Paragraph(p, body) for p in _narrative(rep))
+    for n in range(narrative_pages // 2):
+        story.append(Paragraph(f"（{'一二三四五六七八九十'[n % 10]}）工作情况", body))
+        story.extend(Paragraph(FILLER * 3, body) for _ in range(8))
+    if narrative_pages:
+        story.append(PageBreak())
     for i, (heading, rows) in enumerate(zip(HEADINGS, _tables(rep), strict=True)):
         story.append(Paragraph(heading, body))
         matrix, spans = grid(rows)
@@ -142,6 +157,8 @@ def to_pdf(rep: SynthReport, narrow: bool = False) -> bytes:
         if i == 0:
             story.append(PageBreak())
     story.append(Paragraph("五、存在的主要问题及改进情况", body))
+    for _ in range(narrative_pages - narrative_pages // 2):
+        story.extend(Paragraph(FILLER * 3, body) for _ in range(8))
     story.append(Paragraph(rep.agency, body))
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, title=_title(rep), leftMargin=28, rightMargin=28, topMargin=28, bottomMargin=28).build(story)

@@ -1,0 +1,100 @@
+"""A benchmark corpus: N generated reports in every format, with their ground truth (truth.jsonl)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from synth.model import make_report
+from synth.render import to_docx, to_html, to_pdf, to_txt, via_libreoffice
+
+COUNTIES = ["河东区", "文登区", "樟树市", "湛河区", "大武口区", "平潭县", "历下区", "鼓楼区", "武侯区", "南山区", "余杭区", "江宁区"]
+BUREAUS = ["交通运输局", "教育局", "卫生健康委员会", "人民政府办公室", "财政局", "自然资源局", "市场监督管理局", "生态环境局", "人民政府"]
+YEARS = list(range(2019, 2026))
+
+
+def plan(n: int, seed: int = 2026, with_doc: bool = True) -> list[dict[str, Any]]:
+    """What to generate: agency, year, format and quirks of each report (deterministic)."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    agencies = max(1, n // len(YEARS))
+    docs = 0
+    for i in range(n):
+        a = i % agencies
+        county = COUNTIES[a % len(COUNTIES)]
+        agency = f"{county}{BUREAUS[(a // len(COUNTIES)) % len(BUREAUS)]}" + ("" if a < len(COUNTIES) * len(BUREAUS) else f"第{a}分局")
+        year = YEARS[(i // agencies) % len(YEARS)]
+        r = rng.random()
+        if r < 0.50:
+            fmt = "pdf"
+        elif r < 0.70:
+            fmt = "html-gbk" if rng.random() < 0.3 else "html"
+        elif r < 0.85:
+            fmt = "docx"
+        elif r < 0.97 or not with_doc or docs >= 20:
+            fmt = rng.choice(["txt-pipe", "txt-tab"])
+        else:
+            fmt = "doc"
+            docs += 1
+        out.append({
+            "id": f"r{i:06d}", "agency": agency, "year": year, "format": fmt, "seed": rng.randrange(1 << 30),
+            "busy": rng.random() < 0.15, "break_rule": rng.random() < 0.10, "blanks": 0.03 if rng.random() < 0.05 else 0.0,
+            "mixed": rng.random() < 0.03 and year >= 2021, "narrow": rng.random() < 0.2, "pages": rng.randint(3, 9),
+        })
+    return out
+
+
+def _render(item: dict[str, Any]) -> tuple[str, bytes]:
+    rep = make_report(random.Random(item["seed"]), item["agency"], item["year"], busy=item["busy"],
+                      break_rule=item["break_rule"], blank_share=item["blanks"], mixed=item["mixed"])
+    fmt = item["format"]
+    if fmt == "pdf":
+        return ".pdf", to_pdf(rep, narrow=item["narrow"], narrative_pages=item["pages"])
+    if fmt == "html":
+        return ".html", to_html(rep)
+    if fmt == "html-gbk":
+        return ".html", to_html(rep, "gbk")
+    if fmt == "docx":
+        return ".docx", to_docx(rep)
+    if fmt == "doc":
+        return ".doc", via_libreoffice(to_docx(rep), ".docx", "doc")
+    return ".txt", to_txt(rep, "pipe_rows" if fmt == "txt-pipe" else "tab_rows")
+
+
+def _truth(item: dict[str, Any]) -> dict[str, Any]:
+    rep = make_report(random.Random(item["seed"]), item["agency"], item["year"], busy=item["busy"],
+                      break_rule=item["break_rule"], blank_share=item["blanks"], mixed=item["mixed"])
+    t = rep.truth()
+    conv = lambda v: float(v) if isinstance(v, Decimal) else v  # noqa: E731
+    return {"id": item["id"], "format": item["format"], "agency": rep.agency, "year": rep.year,
+            "template_version": rep.template_version,
+            **{table: {f"{a}|{b}": conv(v) for (a, b), v in vals.items()} for table, vals in t.items()}}
+
+
+def _make(args: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    item, folder = args
+    suffix, data = _render(item)
+    (Path(folder) / f"{item['id']}{suffix}").write_bytes(data)
+    return _truth(item)
+
+
+def build(n: int, folder: Path, workers: int = 0) -> Path:
+    """Generate the corpus once; reuse it when it is already there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = folder / "truth.jsonl"
+    if truth.exists() and sum(1 for _ in truth.open(encoding="utf-8")) == n:
+        return folder
+    from extract.readers.doc import soffice_path
+
+    items = plan(n, with_doc=soffice_path() is not None)
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        rows = list(pool.map(_make, [(i, str(folder)) for i in items], chunksize=8))
+    with truth.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return folder

@@ -1,0 +1,198 @@
+"""`make bench N=…`: the pipeline on N generated reports, stage by stage, with accuracy and PDF speed.
+
+Prints wall time, reports/s and peak memory per stage (extract, load, dbt build, validate,
+publish), a re-run with nothing changed, plain pdfplumber vs our PDF path on the same files,
+reports/s per format, and the cell accuracy against the generator's truth. The last line sums
+it up. No timing is asserted anywhere in the test suite: figures belong here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.corpus import build as build_corpus
+from extract.settings import ROOT, Paths
+
+
+class Peak:
+    """Peak resident memory of this process and its children, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                total = me.memory_info().rss + sum(c.memory_info().rss for c in me.children(recursive=True))
+            except psutil.Error:
+                total = 0
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def __enter__(self) -> Peak:
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def stage(name: str, fn: Callable[[], Any], n: int, results: dict[str, Any]) -> Any:
+    with Peak() as peak:
+        t = time.perf_counter()
+        out = fn()
+        dt = time.perf_counter() - t
+    results[name] = {"seconds": round(dt, 2), "per_s": round(n / dt, 1) if dt else None, "peak_mb": round(peak.peak / 2**20)}
+    print(f"  {name:<16} {dt:8.1f} s  {n / dt if dt else 0:8.1f} reports/s  peak {peak.peak / 2**20:7.0f} MB", flush=True)
+    return out
+
+
+def accuracy(staged: list[dict[str, Any]], truth_path: Path) -> dict[str, Any]:
+    truth = {t["id"]: t for t in map(json.loads, truth_path.open(encoding="utf-8"))}
+    keys = {"disclosures": ("item", "measure"), "requests": ("row", "applicant"), "litigation": ("proceeding", "result")}
+    want = got_right = fabricated = missed = 0
+    statuses: dict[str, int] = {}
+    for rep in staged:
+        rid = Path(rep["source"]).stem
+        t = truth[rid]
+        statuses[rep["status"]] = statuses.get(rep["status"], 0) + 1
+        for table, (a, b) in keys.items():
+            expected = t[table]
+            have = {f"{c[a]}|{c[b]}": c["value"] for c in rep[table]}
+            want += len(expected)
+            for k, v in expected.items():
+                if k in have and abs(float(have[k]) - float(v)) < 1e-9:
+                    got_right += 1
+                elif k not in have:
+                    missed += 1
+            for k, v in have.items():
+                if k not in expected or abs(float(expected[k]) - float(v)) > 1e-9:
+                    fabricated += 1
+    return {"cells": want, "correct": got_right, "missed": missed, "fabricated": fabricated,
+            "accuracy_pct": round(100 * got_right / want, 4) if want else 100.0, "statuses": statuses}
+
+
+def pdf_speed(files: list[Path], limit: int) -> dict[str, Any]:
+    """Plain pdfplumber extract_tables() on every page vs our PDF path, same files, same run."""
+    import pdfplumber
+    import pypdfium2
+
+    from extract.readers.pdf import read_pdf
+
+    sample = files[:limit]
+    pages = sum(len(pypdfium2.PdfDocument(f.read_bytes())) for f in sample)
+    t = time.perf_counter()
+    for f in sample:
+        with pdfplumber.open(io.BytesIO(f.read_bytes())) as pdf:
+            for page in pdf.pages:
+                page.extract_tables()
+                page.close()
+    plain = time.perf_counter() - t
+    t = time.perf_counter()
+    for f in sample:
+        read_pdf(f.read_bytes(), f.name)
+    ours = time.perf_counter() - t
+    return {"files": len(sample), "pages": pages, "plain_pages_s": round(pages / plain, 1), "ours_pages_s": round(pages / ours, 1),
+            "speedup": round(plain / ours, 2)}
+
+
+def format_rates(folder: Path, per_format: int = 60) -> dict[str, float]:
+    from extract.report import extract_bytes
+
+    rates: dict[str, float] = {}
+    for suffix in (".html", ".docx", ".txt", ".pdf"):
+        files = sorted(folder.glob(f"*{suffix}"))[:per_format]
+        if not files:
+            continue
+        blobs = [(f.read_bytes(), f.name) for f in files]
+        t = time.perf_counter()
+        for data, name in blobs:
+            extract_bytes(data, name)
+        rates[suffix.lstrip(".")] = round(len(blobs) / (time.perf_counter() - t), 1)
+    return rates
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--data", type=Path, default=None, help="bench data folder (default data/bench)")
+    ap.add_argument("--pdf-sample", type=int, default=100)
+    args = ap.parse_args()
+    n = args.n
+    base = (args.data or Paths.from_env().data / "bench").resolve()
+    corpus = base / f"corpus-{n}"
+    print(f"bench: {n} reports; machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}", flush=True)
+    t = time.perf_counter()
+    build_corpus(n, corpus, args.workers)
+    print(f"  corpus ready in {time.perf_counter() - t:.0f} s: {corpus}", flush=True)
+    files = sorted(f for f in corpus.iterdir() if f.name != "truth.jsonl")
+
+    run_dir = base / f"run-{n}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    paths = Paths(run_dir).ensure()
+    os.environ["XXGK_DATA_DIR"] = str(run_dir)
+    from expectations.validate import validate
+    from extract.load import Staged
+    from extract.pipeline import load_staged, publish, run_dbt, stage_files
+
+    results: dict[str, Any] = {"n": n}
+    total_t = time.perf_counter()
+    staged_files = stage("extract", lambda: stage_files(files, paths, args.workers), n, results)
+    staged = [Staged.from_json(p.read_text(encoding="utf-8")).report for p in staged_files]
+    stage("load", lambda: load_staged(paths, staged_files), n, results)
+    stage("dbt build", lambda: run_dbt(paths, "build"), n, results)
+    stage("validate", lambda: validate(paths, send_mail=True, publish_copy=False), n, results)
+    stage("publish", lambda: publish(paths), n, results)
+    total = time.perf_counter() - total_t
+    peak = max(v["peak_mb"] for v in results.values() if isinstance(v, dict) and "peak_mb" in v)
+
+    def rerun() -> None:
+        from extract.pipeline import ingest
+
+        r = ingest(files, paths, args.workers)
+        assert r.load.loaded == 0, "a re-run with nothing changed must load nothing"
+        run_dbt(paths, "build")
+        validate(paths, send_mail=False, publish_copy=False)
+        publish(paths)
+
+    stage("re-run unchanged", rerun, n, results)
+    acc = accuracy([s for s in staged if s], corpus / "truth.jsonl")
+    results["accuracy"] = acc
+    pdfs = [f for f in files if f.suffix == ".pdf"]
+    speed = pdf_speed(pdfs, args.pdf_sample) if pdfs else {"speedup": None}
+    results["pdf"] = speed
+    results["format_rates"] = format_rates(corpus)
+    results["total_seconds"] = round(total, 1)
+    print(f"  accuracy: {acc['correct']}/{acc['cells']} cells ({acc['accuracy_pct']}%), missed {acc['missed']}, "
+          f"fabricated {acc['fabricated']}; statuses {acc['statuses']}")
+    if speed.get("speedup"):
+        print(f"  pdf: plain pdfplumber {speed['plain_pages_s']} pages/s, ours {speed['ours_pages_s']} pages/s "
+              f"({speed['files']} files, {speed['pages']} pages) -> {speed['speedup']}x")
+    print("  single-process reports/s by format: " + ", ".join(f"{k} {v}" for k, v in results["format_rates"].items()))
+    (base / f"results-{n}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"bench N={n} total {total:.0f} s extract {results['extract']['per_s']}/s pdf-vs-plain {speed.get('speedup')}x "
+          f"peak {peak / 1024:.1f} GB rerun {results['re-run unchanged']['seconds']:.0f} s "
+          f"cells {acc['accuracy_pct']:.2f}% fabricated {acc['fabricated']}")
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
