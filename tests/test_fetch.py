@@ -1,0 +1,85 @@
+"""Fetching: schemes (also through redirects), retries on 5xx, the size cap, conditional requests, listings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from extract.fetch import FetchState, discover_listing, fetch_url
+
+
+def _fetch(httpserver: HTTPServer, tmp_path: Path, path: str, **kw):
+    return fetch_url(httpserver.url_for(path), tmp_path / "raw", FetchState(tmp_path / "state.sqlite"), backoff_s=0.01, **kw)
+
+
+def test_other_schemes_refused_also_through_redirect(httpserver: HTTPServer, tmp_path: Path) -> None:
+    r = fetch_url("file:///etc/passwd", tmp_path / "raw", FetchState(tmp_path / "s.sqlite"))
+    assert r.status == "failed" and r.error_code == "bad_scheme"
+    httpserver.expect_request("/jump").respond_with_response(Response(status=302, headers={"Location": "file:///etc/passwd"}))
+    r = _fetch(httpserver, tmp_path, "/jump")
+    assert r.status == "failed" and r.error_code == "bad_scheme"
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").rglob("*"))
+
+
+def test_redirect_followed_and_kept_by_hash(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/old").respond_with_response(Response(status=301, headers={"Location": "/new"}))
+    httpserver.expect_request("/new").respond_with_data("报告", content_type="text/plain; charset=utf-8")
+    r = _fetch(httpserver, tmp_path, "/old")
+    assert r.status == "fetched" and Path(r.raw_path).read_bytes() == "报告".encode()
+    assert Path(r.raw_path).name == r.sha256
+
+
+def test_retries_5xx_then_gives_up_plainly(httpserver: HTTPServer, tmp_path: Path) -> None:
+    calls = {"n": 0}
+
+    def handler(request: Request) -> Response:
+        calls["n"] += 1
+        return Response("down", status=502)
+
+    httpserver.expect_request("/down").respond_with_handler(handler)
+    r = _fetch(httpserver, tmp_path, "/down", retries=2)
+    assert r.status == "failed" and r.error_code == "unreachable" and calls["n"] == 3
+    assert "3 attempts" in r.error
+
+
+def test_size_cap_by_header_and_by_stream(httpserver: HTTPServer, tmp_path: Path) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
+    r = _fetch(httpserver, tmp_path, "/big", max_bytes=1000)
+    assert r.status == "failed" and r.error_code == "too_large"
+
+    def chunked(request: Request) -> Response:
+        return Response((b"y" * 500 for _ in range(10)), status=200)  # no Content-Length
+
+    httpserver.expect_request("/stream").respond_with_handler(chunked)
+    r = _fetch(httpserver, tmp_path, "/stream", max_bytes=1000)
+    assert r.status == "failed" and r.error_code == "too_large"
+
+
+def test_conditional_request_costs_one_small_request(httpserver: HTTPServer, tmp_path: Path) -> None:
+    seen: list[str | None] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(request.headers.get("If-None-Match"))
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Response(status=304, headers={"ETag": '"v1"'})
+        return Response(b"report body", headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
+
+    httpserver.expect_request("/r.pdf").respond_with_handler(handler)
+    first = _fetch(httpserver, tmp_path, "/r.pdf", user_agent="xxgk-test/1")
+    second = _fetch(httpserver, tmp_path, "/r.pdf")
+    assert first.status == "fetched" and second.status == "not_modified"
+    assert second.sha256 == first.sha256
+    assert seen == [None, '"v1"']
+
+
+def test_listing_pages_same_site_and_limit(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/l", query_string="p=3").respond_with_data('<a href="/r3.pdf">2022年度报告</a>', content_type="text/html")
+    httpserver.expect_request("/l", query_string="p=2").respond_with_data(
+        '<a href="/r2.pdf">2023年度报告</a><a href="/l?p=3">下一页</a>', content_type="text/html")
+    httpserver.expect_request("/l").respond_with_data(
+        '<a href="/r1.pdf">2024年度报告</a><a href="https://elsewhere.example/x.pdf">年度报告</a>'
+        '<a href="/news">新闻</a><a href="/l?p=2">下一页</a>', content_type="text/html")
+    urls = discover_listing(httpserver.url_for("/l"), link_patterns=["年度报告"], next_patterns=["下一页"], max_pages=2)
+    assert [u.rsplit("/", 1)[1] for u in urls] == ["r1.pdf", "r2.pdf"]
