@@ -93,13 +93,24 @@ def _scan(text: str) -> list[list[Division]]:
     return out
 
 
+@cache
+def _place_pattern() -> tuple[re.Pattern[str], dict[str, list[str]]]:
+    _, by_name = _index()
+    codes = {
+        name: [d.adcode for d in divs if d.level in ("province", "city")]
+        for name, divs in by_name.items()
+        if len(name) >= 2 and any(d.level in ("province", "city") for d in divs)
+    }
+    alternation = "|".join(re.escape(n) for n in sorted(codes, key=len, reverse=True))
+    return re.compile(alternation), codes
+
+
 def places_named(text: str) -> set[str]:
-    """Province and city names mentioned anywhere in a text (hints for ambiguous names)."""
-    _by_code, by_name = _index()
+    """Province and city codes for the names mentioned anywhere in a text (hints for ambiguous names)."""
+    pattern, codes = _place_pattern()
     found: set[str] = set()
-    for name, divs in by_name.items():
-        if len(name) >= 2 and any(d.level in ("province", "city") for d in divs) and name in text:
-            found.update(d.adcode for d in divs if d.level in ("province", "city"))
+    for name in set(pattern.findall(text)):
+        found.update(codes[name])
     return found
 
 

@@ -103,6 +103,14 @@ def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hi
         with _time_cap(limits.timeout_s):
             doc = reader_for(fmt)(data, source)
             _fill(out, doc)
+            if fmt == "pdf" and out["status"] != "ok":
+                # the pdfium table reader could not read it whole: let pdfplumber try every table page
+                from extract.readers.pdf import read_pdf
+
+                second = _empty(source, sha256, fmt)
+                _fill(second, read_pdf(data, source, engine="pdfplumber"))
+                if _quality(second) > _quality(out):
+                    out = second
     except ExtractionFailure as exc:
         out["problems"].append({"code": exc.code, "table": None, "message": f"{source}: {exc.message}"})
     except _Timeout:
@@ -119,6 +127,12 @@ def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hi
             "message": f"{source}: the file could not be read ({type(exc).__name__}: {exc}; in {Path(where.filename).name}:{where.lineno})",
         })
     return out
+
+
+def _quality(report: dict[str, Any]) -> tuple[int, int]:
+    rank = {"ok": 2, "partial": 1, "failed": 0}[report["status"]]
+    cells = len(report["disclosures"]) + len(report["requests"]) + len(report["litigation"])
+    return rank, cells
 
 
 def _fill(out: dict[str, Any], doc: Document) -> None:

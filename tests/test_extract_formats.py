@@ -138,3 +138,40 @@ def test_doc_without_libreoffice_fails_plainly(monkeypatch: pytest.MonkeyPatch) 
     assert r["format"] == "doc"
     assert [p["code"] for p in r["problems"]] == ["converter_missing"]
     assert "LibreOffice" in r["problems"][0]["message"] and "old.doc" in r["problems"][0]["message"]
+
+
+@needs_cjk_font
+def test_pdfium_table_reader_matches_pdfplumber() -> None:
+    """The fast path (pdfium edges and characters) gives the grid pdfplumber gives, cell for cell."""
+    import io
+
+    import pdfplumber
+    import pypdfium2
+
+    from extract.readers.pdf_lattice import read_page
+
+    for seed, narrow in ((1, False), (2, True)):
+        pdf = to_pdf(_report(seed, 2020 + seed, blank_share=0.05), narrow=narrow, narrative_pages=2)
+        doc = pypdfium2.PdfDocument(pdf)
+        compared = 0
+        with pdfplumber.open(io.BytesIO(pdf)) as plumber:
+            for i in range(len(doc)):
+                page = doc[i]
+                found = read_page(page, page.get_textpage())
+                reference = [t.extract() for t in plumber.pages[i].find_tables()]
+                ours = [grid for _, grid in found[0]] if found else []
+                squash = lambda g: [[None if x is None else "".join(x.split()) for x in row] for row in g]  # noqa: E731
+                assert [squash(g) for g in ours] == [squash(g) for g in reference], (seed, i)
+                compared += len(reference)
+        assert compared >= 3
+
+
+@needs_cjk_font
+def test_pdf_engines_agree() -> None:
+    from extract.readers.pdf import read_pdf
+    from extract.template.parser import parse_tables
+
+    rep = _report(31, 2023, blank_share=0.05)
+    pdf = to_pdf(rep, narrow=True, narrative_pages=4)
+    fast, slow = parse_tables(read_pdf(pdf), 2023), parse_tables(read_pdf(pdf, engine="pdfplumber"), 2023)
+    assert fast.requests == slow.requests and fast.disclosures == slow.disclosures and fast.litigation == slow.litigation

@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from extract.document import Cell, Document, ExtractionFailure, Table, TextLine
+from extract.readers.pdf_lattice import read_page
 from extract.template.numbers import is_page_number
 
 # Text that only the template's tables print (normalised: no whitespace).
@@ -76,7 +77,9 @@ def _lines(text: str, page: int) -> list[TextLine]:
     return out
 
 
-def read_pdf(data: bytes, name: str = "", all_pages: bool = False) -> Document:
+def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str = "auto") -> Document:
+    """`engine`: "auto" reads ruled tables with pdfium (pdf_lattice) and falls back to
+    pdfplumber page by page; "pdfplumber" uses pdfplumber on every table page."""
     texts = page_texts(data)
     doc = Document("pdf")
     if sum(len(re.sub(r"\s+", "", t)) for t in texts) < MIN_TEXT_CHARS:
@@ -89,6 +92,61 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False) -> Document:
         for i, t in enumerate(texts):
             doc.blocks.extend(_lines(t, i + 1))
         return doc
+    counter = [0]
+    fallback: list[int] = []
+    per_page: dict[int, list[tuple[float, Any]]] = {}
+    if engine == "auto":
+        pdf = _open_pdfium(data)
+        try:
+            for i in sorted(wanted):
+                page = pdf[i]
+                tp = page.get_textpage()
+                try:
+                    found = read_page(page, tp)
+                finally:
+                    tp.close()
+                    page.close()
+                if found is None:
+                    fallback.append(i)
+                    continue
+                per_page[i] = _blocks(found, i + 1)
+        finally:
+            pdf.close()
+    else:
+        fallback = sorted(wanted)
+    if fallback:
+        per_page.update(_plumber_pages(data, fallback))
+    for i, text in enumerate(texts):
+        if i in per_page:
+            for _, block in sorted(per_page[i], key=lambda x: x[0]):
+                if isinstance(block, Table):
+                    block.index = counter[0]
+                    for row in block.rows:
+                        for cell in row:
+                            if cell is not None:
+                                cell.where["table"] = counter[0]
+                    counter[0] += 1
+                doc.blocks.append(block)
+        else:
+            doc.blocks.extend(_lines(text, i + 1))
+    return doc
+
+
+def _blocks(found: tuple[list[tuple[float, list[list[str | None]]]], list[tuple[float, str]]], number: int) -> list[tuple[float, Any]]:
+    tables, lines = found
+    items: list[tuple[float, Any]] = []
+    for top, grid in tables:
+        rows = [[None if v is None else Cell(v, {"page": number, "table": 0, "row": r, "col": c}) for c, v in enumerate(row)]
+                for r, row in enumerate(grid)]
+        items.append((top, Table(rows, page=number)))
+    for top, text in lines:
+        text = text.strip()
+        if text and not is_page_number(text):
+            items.append((top, TextLine(text, {"page": number})))
+    return items
+
+
+def _plumber_pages(data: bytes, pages: list[int]) -> dict[int, list[tuple[float, Any]]]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
 
@@ -98,37 +156,22 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False) -> Document:
         if "password" in str(exc).lower() or type(exc).__name__ == "PDFPasswordIncorrect":
             raise ExtractionFailure("encrypted", "the PDF is encrypted (password protected) and cannot be read") from exc
         raise ExtractionFailure("unreadable_file", f"pdfplumber cannot open the PDF: {exc}") from exc
-    table_index = 0
+    out: dict[int, list[tuple[float, Any]]] = {}
     with plumber:
-        for i, text in enumerate(texts):
+        for i in pages:
             number = i + 1
-            if i not in wanted:
-                doc.blocks.extend(_lines(text, number))
-                continue
             page = plumber.pages[i]
             try:
-                found = page.find_tables()
-                items: list[tuple[float, Any]] = []
+                tables = []
                 boxes = []
-                for t in found:
-                    grid: list[list[Cell | None]] = []
-                    for r, row in enumerate(t.extract()):
-                        grid.append([
-                            None if v is None else Cell(v, {"page": number, "table": table_index, "row": r, "col": c})
-                            for c, v in enumerate(row)
-                        ])
-                    items.append((t.bbox[1], Table(grid, index=table_index, page=number)))
+                for t in page.find_tables():
+                    tables.append((t.bbox[1], t.extract()))
                     boxes.append(t.bbox)
-                    table_index += 1
                 outside = page
                 for box in boxes:
                     outside = outside.outside_bbox(box, strict=False)
-                for line in outside.extract_text_lines(return_chars=False):
-                    text_line = line["text"].strip()
-                    if text_line and not is_page_number(text_line):
-                        items.append((line["top"], TextLine(text_line, {"page": number})))
-                items.sort(key=lambda x: x[0])
-                doc.blocks.extend(block for _, block in items)
+                lines = [(line["top"], line["text"]) for line in outside.extract_text_lines(return_chars=False)]
+                out[i] = _blocks((tables, lines), number)
             finally:
                 page.close()
-    return doc
+    return out

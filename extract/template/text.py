@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """NFKC (full-width → half-width), no whitespace, no quotes."""
     return _SPACE.sub("", unicodedata.normalize("NFKC", text)).translate(_QUOTES)
