@@ -113,8 +113,12 @@ def build_pipeline(kinds: tuple[str, ...]) -> None:
 
     @task(pool=WRITER_POOL, outlets=[MARTS])
     def dbt_build(loaded: dict[str, Any]) -> None:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from extract import jobs
 
+        if not jobs.needs_build(loaded, _paths()):
+            raise AirflowSkipException("nothing new was loaded: the marts and rule results are current")
         jobs.dbt_build(_paths())
 
     @task(pool=WRITER_POOL, outlets=[RULES])

@@ -49,22 +49,32 @@ class Check:
         }
 
 
-def _cell(table: str, r: pd.Series | dict[str, Any]) -> dict[str, Any]:
+_WHERE = ("page", "line", "at_table", "at_row", "at_col")
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def _cell(table: str, r: dict[str, Any]) -> dict[str, Any]:
     get = r.get
-    row = get("row_code") or get("item") or get("proceeding")
-    col = get("applicant") or get("measure") or get("result")
     value = get("value")
-    where = {k: get(k) for k in ("page", "line", "at_table", "at_row", "at_col") if get(k) is not None and not pd.isna(get(k))}
     printed = get("printed")
     return {
         "table": table,
-        "row": row,
-        "col": col,
-        "printed": None if printed is None or (not isinstance(printed, str) and pd.isna(printed)) else printed,
-        "value": None if value is None or pd.isna(value) else float(value),
-        "missing": get("missing_reason"),
-        "where": where,
+        "row": get("row_code") or get("item") or get("proceeding"),
+        "col": get("applicant") or get("measure") or get("result"),
+        "printed": None if _blank(printed) else printed,
+        "value": None if _blank(value) else float(value),
+        "missing": get("missing_reason") if not _blank(get("missing_reason")) else None,
+        "where": {k: get(k) for k in _WHERE if not _blank(get(k))},
     }
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts, built from column lists (far cheaper than DataFrame.to_dict on wide frames)."""
+    cols = list(frame.columns)
+    return [dict(zip(cols, row, strict=True)) for row in zip(*(frame[c].tolist() for c in cols), strict=True)]
 
 
 def _sum_check(doc: str, rule: str, scope: str, table: str, lhs: list[Any], rhs: list[Any]) -> Check:
@@ -78,8 +88,8 @@ def _sum_check(doc: str, rule: str, scope: str, table: str, lhs: list[Any], rhs:
     return Check(doc, rule, scope, expected, actual, cells)
 
 
-def _index(frame: pd.DataFrame, keys: tuple[str, str]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    return {(r["document_id"], r[keys[0]], r[keys[1]]): r for r in frame.to_dict("records")}
+def _index(rows: list[dict[str, Any]], keys: tuple[str, str]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(r["document_id"], r[keys[0]], r[keys[1]]): r for r in rows}
 
 
 def build_checks(
@@ -87,25 +97,26 @@ def build_checks(
 ) -> pd.DataFrame:
     """Every rule on every current report that was read."""
     checks: list[tuple[Check, dict[str, Any]]] = []
-    req = _index(requests, ("row_code", "applicant"))
-    lit = _index(litigation, ("proceeding", "result"))
-    dis = _index(disclosures, ("item", "measure"))
+    rows_of = {"requests": records(requests), "litigation": records(litigation), "disclosures": records(disclosures)}
+    req = _index(rows_of["requests"], ("row_code", "applicant"))
+    lit = _index(rows_of["litigation"], ("proceeding", "result"))
+    dis = _index(rows_of["disclosures"], ("item", "measure"))
     by_doc_rows: dict[str, set[str]] = {}
     for (doc, row, _), _r in req.items():
         by_doc_rows.setdefault(doc, set()).add(row)
     outcome_rows: dict[str, list[str]] = {}
-    for r in requests.to_dict("records"):
+    for r in rows_of["requests"]:
         if r["is_outcome"]:
             outcome_rows.setdefault(r["document_id"], [])
             if r["row_code"] not in outcome_rows[r["document_id"]]:
                 outcome_rows[r["document_id"]].append(r["row_code"])
     by_doc: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for table, frame in (("requests", requests), ("litigation", litigation), ("disclosures", disclosures)):
+    for table, rows in rows_of.items():
         grouped: dict[str, list[dict[str, Any]]] = {}
-        for r in frame.to_dict("records"):
+        for r in rows:
             grouped.setdefault(r["document_id"], []).append(r)
         by_doc[table] = grouped
-    report_list = reports.to_dict("records")
+    report_list = records(reports)
     by_agency_year = {(r["agency_id"], r["report_year"]): r for r in report_list}
 
     def g(index: dict, doc: str, a: str, b: str) -> list[dict[str, Any]]:
@@ -149,7 +160,7 @@ def build_checks(
             bad = []
             for r in rows:
                 v = r["value"]
-                if v is None or pd.isna(v):
+                if _blank(v):
                     continue
                 key = (r.get("item"), r.get("measure"))
                 signed = r.get("measure") in SIGNED
@@ -163,7 +174,7 @@ def build_checks(
         # R7 completeness per table
         for table in ("disclosures", "requests", "litigation"):
             rows = by_doc[table].get(doc, [])
-            missing = [_cell(table, r) for r in rows if r["value"] is None or pd.isna(r["value"])]
+            missing = [_cell(table, r) for r in rows if _blank(r["value"])]
             add(Check(doc, "R7", f"table={table}", float(len(rows)), float(len(rows) - len(missing)), missing[:40]))
         # R8 timeliness
         published, deadline = rep.get("published_on"), rep.get("deadline")

@@ -137,6 +137,27 @@ def load(paths: Paths, staged: list[str] | None = None) -> dict[str, Any]:
             "by_status": result.by_status, "failed": result.failed}
 
 
+def needs_build(loaded: dict[str, Any], paths: Paths) -> bool:
+    """Marts are a function of `raw`: rebuild (and re-validate) only when this run changed it."""
+    import duckdb
+
+    if loaded.get("loaded") or loaded.get("new_sources") or loaded.get("failed"):
+        return True
+    if not paths.warehouse.exists():
+        return True
+    try:
+        con = duckdb.connect(str(paths.warehouse), read_only=True)
+    except duckdb.Error:
+        return True
+    try:
+        con.execute("select 1 from marts.fct_rule_results limit 1")
+        return False
+    except duckdb.Error:
+        return True  # never built or never validated
+    finally:
+        con.close()
+
+
 def dbt_build(paths: Paths) -> None:
     from extract.load import connect
 

@@ -84,7 +84,8 @@ def summary(paths: Paths, started: datetime) -> str:
     if new:
         lines.append(f"  new reports this run: {sum(new.values())} ({fmt(new)})")
     else:
-        lines.append("  nothing new this run: every document offered by the sources is already in the warehouse.")
+        lines.append("  nothing new this run: every document offered by the sources is already in the warehouse"
+                     " (dbt build and validation skipped; the marts are current).")
     if not_modified:
         lines.append(f"  {not_modified} URL(s) unchanged since the last fetch (HTTP 304)")
     if fetch_failed:
