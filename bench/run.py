@@ -66,12 +66,14 @@ def stage(name: str, fn: Callable[[], Any], n: int, results: dict[str, Any]) -> 
 def accuracy(staged: Iterable[dict[str, Any]], truth_path: Path) -> dict[str, Any]:
     truth = {t["id"]: t for t in map(json.loads, truth_path.open(encoding="utf-8"))}
     keys = {"disclosures": ("item", "measure"), "requests": ("row", "applicant"), "litigation": ("proceeding", "result")}
-    want = got_right = fabricated = missed = 0
+    want = got_right = fabricated = missed = meta_ok = reports = 0
     statuses: dict[str, int] = {}
     for rep in staged:
         rid = Path(rep["source"]).stem
         t = truth[rid]
+        reports += 1
         statuses[rep["status"]] = statuses.get(rep["status"], 0) + 1
+        meta_ok += int(rep["agency"] == t["agency"] and rep["report_year"] == t["year"] and rep["template_version"] == t["template_version"])
         for table, (a, b) in keys.items():
             expected = t[table]
             have = {f"{c[a]}|{c[b]}": c["value"] for c in rep[table]}
@@ -85,6 +87,7 @@ def accuracy(staged: Iterable[dict[str, Any]], truth_path: Path) -> dict[str, An
                 if k not in expected or abs(float(expected[k]) - float(v)) > 1e-9:
                     fabricated += 1
     return {"cells": want, "correct": got_right, "missed": missed, "fabricated": fabricated,
+            "metadata_ok": meta_ok, "reports": reports,
             "accuracy_pct": round(100 * got_right / want, 4) if want else 100.0, "statuses": statuses}
 
 
@@ -187,7 +190,8 @@ def main() -> None:
     results["format_rates"] = format_rates(corpus)
     results["total_seconds"] = round(total, 1)
     print(f"  accuracy: {acc['correct']}/{acc['cells']} cells ({acc['accuracy_pct']}%), missed {acc['missed']}, "
-          f"fabricated {acc['fabricated']}; statuses {acc['statuses']}")
+          f"fabricated {acc['fabricated']}; statuses {acc['statuses']}; agency/year/template right in "
+          f"{acc['metadata_ok']}/{acc['reports']} reports")
     if speed.get("speedup"):
         print(f"  pdf: plain pdfplumber {speed['plain_pages_s']} pages/s, ours {speed['ours_pages_s']} pages/s "
               f"({speed['files']} files, {speed['pages']} pages) -> {speed['speedup']}x")

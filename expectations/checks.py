@@ -45,8 +45,15 @@ class Check:
             "severity": RULES[self.rule]["severity"],
             "status": "not_checked" if self.reason else "pending",
             "reason": self.reason,
-            "cells": json.dumps(self.cells, ensure_ascii=False, default=str),
+            # the cells are kept where someone will read them: checks whose sides differ or
+            # that could not be checked (a million passing checks need no cell list)
+            "cells": json.dumps(self.cells, ensure_ascii=False, default=str) if self._keep_cells() else None,
         }
+
+    def _keep_cells(self) -> bool:
+        if self.reason or self.rule in ("R8", "R9", "R10"):
+            return True
+        return self.actual is None or self.expected is None or float(self.actual) != float(self.expected)
 
 
 _WHERE = ("page", "line", "at_table", "at_row", "at_col")

@@ -55,15 +55,35 @@ def _severity(rule: str) -> str:
     return RULES[rule]["severity"]
 
 
+_CELL_COLUMNS = "document_id, {codes}, value, printed, missing_reason, page, line, at_table, at_row, at_col"
+CHUNK_AGENCIES = 100
+
+
 def read_frames(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """All current reports and their cells (read-only); see iter_frames for bounded memory."""
+    return next(iter_frames(warehouse, chunk=None))
+
+
+def iter_frames(warehouse: Path, chunk: int | None = CHUNK_AGENCIES):
+    """Frames for the rule checks, a few hundred agencies at a time (all years of an agency
+    together, so the continuity rules see the year before), from DuckDB opened read-only."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return {
-            "reports": con.execute("select * from marts.dim_report where is_current").df(),
-            "requests": con.execute("select * from marts.fct_requests").df(),
-            "litigation": con.execute("select * from marts.fct_litigation").df(),
-            "disclosures": con.execute("select * from marts.fct_disclosures").df(),
-        }
+        reports = con.execute("select * from marts.dim_report where is_current").df()
+        keys = reports["agency_id"].fillna(reports["document_id"])
+        agencies = list(dict.fromkeys(keys.tolist()))
+        step = chunk or max(1, len(agencies))
+        for start in range(0, max(1, len(agencies)), step):
+            part = reports[keys.isin(set(agencies[start : start + step]))]
+            docs = part["document_id"].tolist()
+            frames = {"reports": part}
+            for table, codes in (("requests", "row_code, applicant, is_outcome"), ("litigation", "proceeding, result"),
+                                 ("disclosures", "item, measure")):
+                frames[table] = con.execute(
+                    f"select {_CELL_COLUMNS.format(codes=codes)} from marts.fct_{table} where document_id in (select unnest(?))",
+                    [docs],
+                ).df()
+            yield frames
     finally:
         con.close()
 
@@ -151,13 +171,19 @@ def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, si
     started = datetime.now(UTC).replace(tzinfo=None)
     if since is None:
         since = last_validation(paths.warehouse)  # what is new since the last validation
-    frames = read_frames(paths.warehouse)
-    checks = build_checks(frames["reports"], frames["requests"], frames["litigation"], frames["disclosures"])
+    parts = []
+    reports_checked = 0
+    for frames in iter_frames(paths.warehouse):
+        parts.append(build_checks(frames["reports"], frames["requests"], frames["litigation"], frames["disclosures"]))
+        reports_checked += int(frames["reports"]["document_id"].nunique())
+        del frames
+    checks = pd.concat(parts, ignore_index=True) if parts else build_checks(*(pd.DataFrame() for _ in range(4)))
+    checks["check_id"] = [f"c{i}" for i in range(len(checks))]
     checks, docs = run_suite(checks, paths)
     write_results(paths.warehouse, checks, started)
     if publish_copy:
         publish(paths)
-    summary = ValidationSummary(reports_checked=int(frames["reports"]["document_id"].nunique()), data_docs=docs)
+    summary = ValidationSummary(reports_checked=reports_checked, data_docs=docs)
     for rule, group in checks.groupby("rule"):
         counts = group["status"].value_counts().to_dict()
         summary.per_rule[str(rule)] = {k: int(counts.get(k, 0)) for k in ("failed", "passed", "not_checked")}
