@@ -7,7 +7,6 @@ inputs include a missing cell is `not_checked`, with the reason, and never reach
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -280,9 +279,3 @@ def _ordinal(v: Any) -> int:
     d = pd.Timestamp(v).date()
     return d.toordinal() - date(1970, 1, 1).toordinal()
 
-
-def iter_failures(frame: pd.DataFrame, severity: str | None = None) -> Iterable[dict[str, Any]]:
-    rows = frame[frame["status"] == "failed"]
-    if severity:
-        rows = rows[rows["severity"] == severity]
-    return rows.to_dict("records")

@@ -24,6 +24,3 @@ def keep(root: Path, data: bytes, sha256: str | None = None) -> tuple[str, Path]
         os.replace(tmp, path)
     return digest, path
 
-
-def keep_file(root: Path, source: Path) -> tuple[str, Path]:
-    return keep(root, source.read_bytes())

@@ -124,10 +124,6 @@ def published_on(lines: list[str]) -> date | None:
     return None
 
 
-def years_named(text: str) -> list[int]:
-    return [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", _clean(text))]
-
-
 # ---- What the narrative states (for rules R9 and R10) -------------------------------
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 _REQ_COUNT = re.compile(

@@ -48,11 +48,6 @@ def is_page_number(printed: str) -> bool:
     return bool(_PAGE_NUMBER.match(norm(printed)))
 
 
-def looks_like_value(printed: str) -> bool:
-    """A cell that holds a value (number or blank mark) rather than a label."""
-    return read_number(printed).kind != "unreadable"
-
-
 def json_number(value: Decimal) -> int | float:
     """The number as JSON prints it: an int for whole numbers, else the shortest float."""
     if value == value.to_integral_value() and "." not in str(value):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from extract.document import Document, Table, TextLine
@@ -400,6 +399,3 @@ def parse_tables(doc: Document, year_hint: int | None) -> ParsedTables:
     read_litigation(streams["litigation"], reader)
     return out
 
-
-def _sum(values: list[Decimal]) -> Decimal:  # pragma: no cover - kept for callers
-    return sum(values, Decimal(0))
