@@ -182,3 +182,17 @@ def test_mail_in_outbox_without_smtp(real) -> None:
     paths, summary = real
     assert summary.mail and Path(summary.mail).parent == paths.outbox
     assert Path(summary.mail).read_bytes().startswith(b"Subject:") or b"Subject:" in Path(summary.mail).read_bytes()
+
+
+def test_registering_the_suite_again_changes_no_file(tmp_path: Path) -> None:
+    """The context in expectations/gx is kept in the repo: re-running must not rewrite it."""
+    from expectations.suites import GX_ROOT, context, register
+
+    files = sorted(p for p in (GX_ROOT / "gx").rglob("*") if p.is_file() and "uncommitted" not in p.parts)
+    before = {p: p.read_bytes() for p in files}
+    ctx = context(tmp_path / "docs", tmp_path / "validations")
+    register(ctx)
+    register(ctx)
+    assert {p: p.read_bytes() for p in files} == before
+    suite = ctx.suites.get("xxgk_balancing_rules")
+    assert sorted(e.meta["rule"] for e in suite.expectations) == sorted(f"R{i}" for i in range(1, 12))
