@@ -175,3 +175,33 @@ def test_pdf_engines_agree() -> None:
     pdf = to_pdf(rep, narrow=True, narrative_pages=4)
     fast, slow = parse_tables(read_pdf(pdf), 2023), parse_tables(read_pdf(pdf, engine="pdfplumber"), 2023)
     assert fast.requests == slow.requests and fast.disclosures == slow.disclosures and fast.litigation == slow.litigation
+
+
+def test_docx_layout_table_holding_the_real_tables() -> None:
+    """Some Word reports put the statistics tables inside one big layout table."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    rep = _report(41, 2023)
+    data = to_docx(rep)
+    zin = zipfile.ZipFile(io.BytesIO(data))
+    xml = etree.fromstring(zin.read("word/document.xml"))
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    body = xml.find("w:body", ns)
+    w = "{%s}" % ns["w"]
+    outer = etree.SubElement(body, f"{w}tbl")
+    tr = etree.SubElement(outer, f"{w}tr")
+    tc = etree.SubElement(tr, f"{w}tc")
+    for child in list(body):
+        if child.tag in (f"{w}p", f"{w}tbl") and child is not outer:
+            tc.append(child)  # move everything into the one layout cell
+    body.insert(0, outer)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, etree.tostring(xml) if item.filename == "word/document.xml" else zin.read(item.filename))
+    r = extract_bytes(out.getvalue(), "layout.docx")
+    assert r["status"] == "ok", r["problems"]
+    _expect(rep, r)

@@ -100,7 +100,12 @@ def _table(tbl: etree._Element, index: int, page: int) -> Table:
 
 def _body_items(body: etree._Element):
     for child in body:
-        if child.tag in (f"{W}p", f"{W}tbl"):
+        if child.tag == f"{W}tbl" and child.find(f".//{W}tc//{W}tbl") is not None:
+            # a layout table holding the real tables: read what its cells contain, in order
+            for tc in child.iter(f"{W}tc"):
+                if tc.getparent() is not None and tc.getparent().getparent() is child:
+                    yield from _body_items(tc)
+        elif child.tag in (f"{W}p", f"{W}tbl"):
             yield child
         elif child.tag in (f"{W}sdt", f"{W}customXml"):
             content = child.find(f"{W}sdtContent") if child.tag == f"{W}sdt" else child
