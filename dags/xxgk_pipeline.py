@@ -100,13 +100,13 @@ def build_pipeline(kinds: tuple[str, ...]) -> None:
         return jobs.fetch(item, _sources(), _paths())
 
     @task
-    def extract(fetched: dict[str, Any]) -> str:
+    def extract(fetched: dict[str, Any]) -> list[str]:
         from extract import jobs
 
-        return jobs.extract(fetched, _paths())
+        return jobs.extract(fetched, _paths(), sources_path=_sources())
 
     @task(pool=WRITER_POOL, outlets=[RAW])
-    def load(staged: list[str]) -> dict[str, Any]:
+    def load(staged: list[list[str]]) -> dict[str, Any]:
         from extract import jobs
 
         return jobs.load(_paths(), list(staged))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,61 @@ def _known(paths: Paths, attempts: int = 5) -> set[str]:
     return set()
 
 
-def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None, known: set[str] | None = None) -> str:
+ATTACHMENT = re.compile(r"\.(pdf|docx?|rtf|wps)$", re.I)
+MAX_ATTACHMENTS = 5
+
+
+def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None, known: set[str] | None = None,
+            sources_path: str | Path | None = None) -> list[str]:
+    """Extract one fetched document to staging files for the writer; return their paths.
+
+    A web page that holds no template tables but links to the report as an attachment
+    (PDF, DOC, DOCX on the same site) is common: the attachments are fetched and extracted
+    too, each as its own document; the page itself is kept as well.
+    """
+    first = _extract_one(fetched, paths, limits, known)
+    out = [first]
+    if fetched.get("is_file") or fetched.get("status") != "fetched" or not fetched.get("raw_path"):
+        return out
+    staged = Staged.from_json(Path(first).read_text(encoding="utf-8"))
+    report = staged.report or {}
+    if report.get("format") != "html" or report.get("status") == "ok":
+        return out
+    for url in attachment_links(Path(fetched["raw_path"]).read_bytes(), fetched["url"])[:MAX_ATTACHMENTS]:
+        if sources_path is not None:
+            d = load_sources(Path(sources_path)).defaults
+            got = fetch_url(url, paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
+                            max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
+        else:
+            got = fetch_url(url, paths.raw, _state(paths))
+        item = {k: fetched.get(k) for k in ("source_name", "agency_hint", "year_hint")}
+        item["agency_hint"] = item.get("agency_hint") or report.get("agency")
+        item["year_hint"] = item.get("year_hint") or report.get("report_year")
+        out.append(_extract_one({**item, **got.__dict__}, paths, limits, known))
+    return out
+
+
+def attachment_links(html: bytes, base_url: str) -> list[str]:
+    """Links from a report page to report files (PDF, DOC, DOCX) on the same site."""
+    from urllib.parse import urljoin, urlparse
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    from extract.readers.charset import decode
+
+    text, _ = decode(html)
+    host = urlparse(base_url).netloc
+    found: list[str] = []
+    for a in LexborHTMLParser(text).css("a[href]"):
+        href = (a.attributes.get("href") or "").strip()
+        target = urljoin(base_url, href).split("#")[0]
+        parts = urlparse(target)
+        if parts.netloc == host and parts.scheme in ("http", "https") and ATTACHMENT.search(parts.path) and target not in found:
+            found.append(target)
+    return found
+
+
+def _extract_one(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None, known: set[str] | None = None) -> str:
     """Extract one fetched document to a staging file for the writer; return its path."""
     paths.ensure()
     url = fetched["url"]
@@ -130,9 +185,14 @@ def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None,
     return str(out)
 
 
-def load(paths: Paths, staged: list[str] | None = None) -> dict[str, Any]:
-    """The one writer: land every staging file of this run."""
-    result = load_staged(paths, [Path(p) for p in staged] if staged is not None else None)
+def load(paths: Paths, staged: list[str] | list[list[str]] | None = None) -> dict[str, Any]:
+    """The one writer: land every staging file of this run (lists from mapped extract tasks are flattened)."""
+    flat: list[Path] | None = None
+    if staged is not None:
+        flat = []
+        for item in staged:
+            flat.extend(Path(p) for p in ([item] if isinstance(item, str) else item))
+    result = load_staged(paths, flat)
     return {"loaded": result.loaded, "unchanged": result.unchanged, "new_sources": result.new_sources,
             "by_status": result.by_status, "failed": result.failed}
 

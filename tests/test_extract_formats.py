@@ -190,7 +190,7 @@ def test_docx_layout_table_holding_the_real_tables() -> None:
     xml = etree.fromstring(zin.read("word/document.xml"))
     ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
     body = xml.find("w:body", ns)
-    w = "{%s}" % ns["w"]
+    w = "{" + ns["w"] + "}"
     outer = etree.SubElement(body, f"{w}tbl")
     tr = etree.SubElement(outer, f"{w}tr")
     tc = etree.SubElement(tr, f"{w}tc")

@@ -83,3 +83,32 @@ def test_listing_pages_same_site_and_limit(httpserver: HTTPServer) -> None:
         '<a href="/news">新闻</a><a href="/l?p=2">下一页</a>', content_type="text/html")
     urls = discover_listing(httpserver.url_for("/l"), link_patterns=["年度报告"], next_patterns=["下一页"], max_pages=2)
     assert [u.rsplit("/", 1)[1] for u in urls] == ["r1.pdf", "r2.pdf"]
+
+
+def test_report_page_with_an_attachment_is_followed(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """A page that only links to the report (附件) gets the attachment fetched and extracted."""
+    import random
+
+    from extract import jobs
+    from extract.load import Staged
+    from extract.settings import Paths
+    from synth.model import make_report
+    from synth.render import to_docx
+
+    rep = make_report(random.Random(5), "某县审计局", 2023)
+    httpserver.expect_request("/a/report.docx").respond_with_data(to_docx(rep), content_type="application/octet-stream")
+    page = ("<html><head><meta charset='utf-8'><title>某县审计局2023年政府信息公开工作年度报告</title></head><body>"
+            "<h1>某县审计局2023年政府信息公开工作年度报告</h1><p>发布日期：2024-01-20</p>"
+            "<p>附件：<a href='/a/report.docx'>某县审计局2023年政府信息公开工作年度报告.docx</a></p>"
+            "<a href='https://elsewhere.example/x.pdf'>外站</a></body></html>")
+    httpserver.expect_request("/page.html").respond_with_data(page, content_type="text/html; charset=utf-8")
+    paths = Paths(tmp_path / "data").ensure()
+    fetched = {**fetch_url(httpserver.url_for("/page.html"), paths.raw, FetchState(tmp_path / "s.sqlite")).__dict__, "source_name": "t"}
+    staged = jobs.extract(fetched, paths)
+    assert len(staged) == 2
+    reports = [Staged.from_json(Path(p).read_text(encoding="utf-8")).report for p in staged]
+    assert reports[0]["format"] == "html" and reports[0]["status"] == "partial"
+    assert reports[1]["format"] == "docx" and reports[1]["status"] == "ok"
+    assert reports[1]["agency"] == "某县审计局"
+    result = jobs.load(paths, [staged])
+    assert result["loaded"] == 2
