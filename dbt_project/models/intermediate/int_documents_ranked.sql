@@ -1,5 +1,6 @@
--- Which document is current for its agency-year: the latest published (then fetched) one
--- that was read at all. Superseded documents stay, pointing at the one that replaced them.
+-- Which document is current for its agency-year: among those read at all, one read whole
+-- (ok) before one read in part (e.g. the web page beside its attached report), then the latest
+-- published, then the latest fetched. Superseded documents stay, pointing at their successor.
 
 with
 
@@ -42,6 +43,7 @@ ranked as (
                     documents.report_year,
                     documents.status = 'failed'
                 order by
+                    documents.status = 'ok' desc,
                     documents.published_on desc nulls last,
                     documents.fetched_at desc,
                     documents.document_id
