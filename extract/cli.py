@@ -20,13 +20,17 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True, help="Size cap per file.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT_S, show_default=True, help="Time cap per file, seconds.")
-def extract(paths: tuple[Path, ...], max_bytes: int, timeout_s: float) -> None:
+@click.option("--context", "with_context", is_flag=True,
+              help="Also print region_hints and narrative (what the warehouse uses for regions and rules R9/R10).")
+def extract(paths: tuple[Path, ...], max_bytes: int, timeout_s: float, with_context: bool) -> None:
     """Print one JSON object per report (the spec's form), in the order given."""
-    from extract.report import extract_path
+    from extract.report import SPEC_KEYS, extract_path
 
     limits = Limits(max_bytes=max_bytes, timeout_s=timeout_s)
     for path in paths:
         report = extract_path(path, limits)
+        if not with_context:
+            report = {k: v for k, v in report.items() if k in SPEC_KEYS}
         sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 

@@ -20,6 +20,10 @@ from extract.template.parser import parse_tables
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 120.0
 TABLES = ("disclosures", "requests", "litigation")
+# the top-level keys of the spec's JSON (shared/spec); reports also carry region_hints and
+# narrative for the warehouse, which `xxgk extract` prints only with --context
+SPEC_KEYS = ("source", "sha256", "format", "agency", "report_year", "published_on", "template_version", "status",
+             "disclosures", "requests", "litigation", "problems")
 
 
 @dataclass(frozen=True, slots=True)

@@ -167,3 +167,12 @@ def test_cli_missing_path_and_bad_arguments_exit_2(tmp_path) -> None:
 def test_python_m_entrypoint_matches() -> None:
     p = subprocess.run([sys.executable, "-c", "import extract.cli"], capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0
+
+
+def test_cli_prints_the_spec_keys_and_context_on_request() -> None:
+    p = _cli("extract", str(sample("001")))
+    report = json.loads(p.stdout)
+    assert list(report) == ["source", "sha256", "format", "agency", "report_year", "published_on", "template_version",
+                            "status", "disclosures", "requests", "litigation", "problems"]
+    p = _cli("extract", "--context", str(sample("001")))
+    assert json.loads(p.stdout)["narrative"]["statements"][0]["count"] == 11
