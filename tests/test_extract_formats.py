@@ -205,3 +205,36 @@ def test_docx_layout_table_holding_the_real_tables() -> None:
     r = extract_bytes(out.getvalue(), "layout.docx")
     assert r["status"] == "ok", r["problems"]
     _expect(rep, r)
+
+
+@needs_cjk_font
+def test_unruled_pdf_tables_read_from_text_lines() -> None:
+    """Tables printed without rules: their lines are read as rows of words, exact or not at all."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    from synth.layout import disclosure_rows, grid, litigation_rows, request_rows
+    from synth.render import CJK_FONT, HEADINGS, _title
+
+    if "WQY" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("WQY", str(CJK_FONT), subfontIndex=0))
+    rep = _report(3, 2023)
+    body = ParagraphStyle("b", fontName="WQY", fontSize=9, leading=12)
+    story = [Paragraph(_title(rep), body)]
+    for heading, rows in zip(HEADINGS, [disclosure_rows(rep), request_rows(rep), litigation_rows(rep)], strict=True):
+        story.append(Paragraph(heading, body))
+        matrix, _ = grid(rows)
+        table = Table([[t or "" for t in r] for r in matrix])
+        table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "WQY"), ("FONTSIZE", (0, 0), (-1, -1), 6)]))
+        story.append(table)
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=10, rightMargin=10).build(story)
+    r = extract_bytes(buf.getvalue(), "unruled.pdf")
+    assert r["status"] == "ok", r["problems"]
+    _expect(rep, r)
+    assert all(c["at"].get("layout") == "text" for c in r["requests"])

@@ -171,7 +171,43 @@ def _plumber_pages(data: bytes, pages: list[int]) -> dict[int, list[tuple[float,
                 for box in boxes:
                     outside = outside.outside_bbox(box, strict=False)
                 lines = [(line["top"], line["text"]) for line in outside.extract_text_lines(return_chars=False)]
+                if not tables:
+                    # no ruled table on a page that prints the template's labels: read its lines
+                    # as rows of cells split at the gaps between words (an unruled table)
+                    out[i] = _text_table(lines, number)
+                    continue
                 out[i] = _blocks((tables, lines), number)
             finally:
                 page.close()
     return out
+
+
+def _text_table(lines: list[tuple[float, str]], number: int) -> list[tuple[float, Any]]:
+    """Lines of an unruled table as a table whose rows are the lines' words.
+
+    Only lines that end in values become rows; the rest stay text (headings decide sections).
+    The parser accepts a row only when it holds exactly the template's number of values, so a
+    number run into its neighbour makes the row unreadable, never a wrong value.
+    """
+    items: list[tuple[float, Any]] = []
+    rows: list[list[Cell | None]] = []
+    top0: float | None = None
+    for top, text in lines:
+        words = text.split()
+        has_value = any(_VALUE.match(w) for w in words)
+        if has_value and len(words) >= 2:
+            rows.append([Cell(w, {"page": number, "table": 0, "row": len(rows), "col": c, "layout": "text"}) for c, w in enumerate(words)])
+            top0 = top if top0 is None else top0
+            continue
+        if rows:
+            items.append((top0 or 0.0, Table(rows, page=number)))
+            rows, top0 = [], None
+        text = text.strip()
+        if text and not is_page_number(text):
+            items.append((top, TextLine(text, {"page": number})))
+    if rows:
+        items.append((top0 or 0.0, Table(rows, page=number)))
+    return items
+
+
+_VALUE = re.compile(r"^[+-]?\d+(\.\d+)?$|^[/—－-]$")
