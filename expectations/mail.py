@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from expectations.rule_text import RULES
+from extract.template.labels import cell_name
 
 
 @dataclass
@@ -136,10 +137,11 @@ def compose(
             line = f"{r['rule']} {rule['zh']}（{_e(r['scope'])}）：应为 {_num(r['expected'])}，实为 {_num(r['actual'])}，差 {_num(diff)}"
             text.append(f"  - {line}")
             cells = json.loads(r["cells"]) if r.get("cells") else []
-            cell_text = "; ".join(
-                f"{_e(c.get('row'))}/{_e(c.get('col'))} = {_e(_shown(c))}"
-                for c in cells[:12]
-            )
+            # the cells that carry the story first: printed non-zero or missing
+            telling = [c for c in cells if c.get("value") not in (0, 0.0)] or cells
+            cell_text = "; ".join(f"{_e(cell_name(c.get('row'), c.get('col')))} = {_e(_shown(c))}" for c in telling[:12])
+            if len(telling) > 12:
+                cell_text += f"; …（共 {len(telling)} 格）"
             if cell_text:
                 text.append(f"      单元格 cells: {cell_text}")
             parts.append(f"<li><b>{_e(r['rule'])}</b> {_e(rule['zh'])}（{_e(r['scope'])}）<br>应为 {_num(r['expected'])}，实为 {_num(r['actual'])}，差 {_num(diff)}<br><small>{cell_text}</small></li>")
@@ -178,10 +180,14 @@ def compose(
 
 
 def _shown(cell: dict[str, Any]) -> str:
-    if cell.get("printed") is not None:
-        return str(cell["printed"])
-    if cell.get("value") is not None:
-        return _num(cell["value"])
+    printed, value = cell.get("printed"), cell.get("value")
+    if value is not None:
+        shown = _num(value)
+        if printed is not None and "".join(str(printed).split()) != shown:
+            return f"{shown}（印作“{printed}”）"  # as printed, e.g. "2 1" or "1,234"
+        return shown
+    if printed is not None:
+        return str(printed)
     return f"（缺失 missing: {cell.get('missing') or 'not found'}）"
 
 

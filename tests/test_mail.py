@@ -70,7 +70,7 @@ def test_failing_reports_are_mailed(tmp_path: Path, smtp: Inbox) -> None:
     assert "平潭综合实验区 · 2020年度" in body
     assert "pingtan-2020.html" in body
     assert "R3" in body and "应为 21，实为 27，差 6" in body
-    assert "granted/total = 7" in body and "partially_granted/total = 6" in body
+    assert "予以公开/总计 = 7" in body and "部分公开/总计 = 6" in body and "（七）总计/总计 = 21" in body
     assert "R9" in body  # seed 001's warning is summarised, not itemised
     assert "大武口区" not in body
     html = msg.get_body(("html",)).get_content()

@@ -233,3 +233,34 @@ def template_cells() -> list[dict[str, str | int]]:
                 rows.append({"template_version": version, "table_name": "litigation", "row_code": p, "col_code": res,
                              "row_group": p, "is_outcome": 0, "sort_order": order})
     return rows
+
+# Short Chinese names of the codes, for people (the mail, BI labels).
+ROW_NAMES = {
+    "new_received": "本年新收", "carried_over": "上年结转", "granted": "予以公开", "partially_granted": "部分公开",
+    "denied_state_secret": "不予公开·国家秘密", "denied_prohibited_by_law": "不予公开·法律法规禁止",
+    "denied_security_stability": "不予公开·三安全一稳定", "denied_third_party": "不予公开·第三方权益",
+    "denied_internal_affairs": "不予公开·内部事务", "denied_process_info": "不予公开·过程性信息",
+    "denied_enforcement_file": "不予公开·执法案卷", "denied_admin_query": "不予公开·行政查询",
+    "unable_not_held": "无法提供·不掌握", "unable_needs_creation": "无法提供·需另行制作", "unable_unclear": "无法提供·仍不明确",
+    "rejected_petition": "不予处理·信访举报投诉", "rejected_duplicate": "不予处理·重复申请",
+    "rejected_publication": "不予处理·公开出版物", "rejected_excessive": "不予处理·大量反复申请",
+    "rejected_confirmation": "不予处理·确认或重新出具", "other_no_correction": "其他处理·逾期不补正",
+    "other_no_fee": "其他处理·逾期未缴费", "other_other": "其他处理·其他", "other": "其他处理",
+    "outcome_total": "（七）总计", "carried_forward": "结转下年度",
+}
+ITEM_NAMES = {
+    "regulations": "规章", "normative_documents": "规范性文件", "licensing": "行政许可", "other_services": "其他对外管理服务事项",
+    "penalty": "行政处罚", "coercion": "行政强制", "fees": "行政事业性收费", "procurement": "政府集中采购",
+}
+MEASURE_NAMES = {
+    "issued": "本年制发", "repealed": "本年废止", "in_force": "现行有效", "decisions": "处理决定", "amount_10k_yuan": "收费金额(万元)",
+    "made": "本年新制作", "published": "本年新公开", "published_total": "对外公开总数", "items_prev_year": "上一年项目数",
+    "items_change": "本年增/减", "items": "采购项目数", "amount": "采购总金额",
+}
+
+
+def cell_name(row: str | None, col: str | None) -> str:
+    """A cell in Chinese, e.g. 予以公开/自然人, 行政复议/结果纠正, 行政许可/处理决定."""
+    r = ROW_NAMES.get(row or "") or ITEM_NAMES.get(row or "") or PROCEEDING_NAMES.get(row or "") or (row or "")
+    c = APPLICANT_LABELS.get(col or "") or MEASURE_NAMES.get(col or "") or RESULT_NAMES.get(col or "") or (col or "")
+    return f"{r}/{c}" if c else r
