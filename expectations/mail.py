@@ -99,7 +99,7 @@ def _num(v: Any) -> str:
     if v is None:
         return "—"
     f = float(v)
-    return str(int(f)) if f == int(f) else f"{f:g}"
+    return str(int(f)) if f == int(f) else repr(f)
 
 
 def compose(
