@@ -18,7 +18,15 @@ from typing import Any
 
 from extract.fetch import FetchError, FetchState, discover_listing, fetch_url
 from extract.load import Staged, known_hashes
-from extract.pipeline import _now, _staging_name, load_staged, publish, run_dbt, stage_known
+from extract.pipeline import (
+    _now,
+    _staging_name,
+    load_staged,
+    publish,
+    run_dbt,
+    stage_known,
+    write_staged,
+)
 from extract.rawstore import keep
 from extract.report import Limits, extract_bytes
 from extract.settings import Paths
@@ -155,35 +163,21 @@ def _extract_one(fetched: dict[str, Any], paths: Paths, limits: Limits | None = 
     fetch_record = None if fetched.get("is_file") else {k: fetched.get(k) for k in (
         "url", "source_name", "fetched_at", "status", "http_status", "error_code", "error", "sha256", "bytes")}
     name = _staging_name(fetched.get("sha256") or hashlib.sha256(url.encode()).hexdigest(), url + fetched.get("fetched_at", ""))
-    out = paths.staging / name
     if fetched["status"] == "failed":
-        staged = Staged(None, "", 0, fetched["fetched_at"], fetch_record)
-        out.write_text(staged.to_json(), encoding="utf-8")
-        return str(out)
+        return str(write_staged(paths, Staged(None, "", 0, fetched["fetched_at"], fetch_record), name))
     known = _known(paths) if known is None else known
     sha = fetched.get("sha256")
     if fetched["status"] == "not_modified" or (sha and sha in known):
         if sha:
-            stub = Path(stage_known(sha, url, paths, fetched["fetched_at"]))
-            staged = Staged.from_json(stub.read_text(encoding="utf-8"))
-            staged.fetch = fetch_record
-            stub.write_text(staged.to_json(), encoding="utf-8")
-            return str(stub)
-        staged = Staged(None, "", 0, fetched["fetched_at"], fetch_record)
-        out.write_text(staged.to_json(), encoding="utf-8")
-        return str(out)
+            return str(stage_known(sha, url, paths, fetched["fetched_at"], fetch_record))
+        return str(write_staged(paths, Staged(None, "", 0, fetched["fetched_at"], fetch_record), name))
     data = Path(fetched["raw_path"]).read_bytes()
     report = extract_bytes(data, url, limits)
     if fetched.get("agency_hint") and not report.get("agency"):
         report["agency"] = fetched["agency_hint"]
     if fetched.get("year_hint") and not report.get("report_year"):
         report["report_year"] = fetched["year_hint"]
-    staged = Staged(report, fetched["raw_path"], len(data), fetched["fetched_at"], fetch_record)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(staged.to_json(), encoding="utf-8")
-    tmp.replace(out)
-    return str(out)
-
+    return str(write_staged(paths, Staged(report, fetched["raw_path"], len(data), fetched["fetched_at"], fetch_record), name))
 
 def load(paths: Paths, staged: list[str] | list[list[str]] | None = None) -> dict[str, Any]:
     """The one writer: land every staging file of this run (lists from mapped extract tasks are flattened)."""

@@ -170,12 +170,20 @@ def _decimal(cell: dict[str, Any]) -> Decimal:
     return Decimal(str(cell["value"]))
 
 
-def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+def _sources(items: list[Staged]) -> pa.Table:
+    """Every (document, path or URL) pair of the batch, with when it was seen."""
+    return pa.table({
+        "sha256": [i.report["sha256"] for i in items],
+        "source": [i.report["source"] for i in items],
+        "first_seen_at": [datetime.fromisoformat(i.fetched_at) for i in items],
+    })
+
+
+def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Table]:
     docs: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
         "published_on", "template_version", "status", "region_status", "region_province", "region_city", "region_county",
         "region_adcode", "region_candidates", "extractor_version", "narrative")}
-    sources: dict[str, list[Any]] = {"sha256": [], "source": [], "first_seen_at": []}
     cells: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col")}
     problems: dict[str, list[Any]] = {k: [] for k in ("sha256", "seq", "code", "table_name", "row_code", "col_code", "message")}
@@ -196,9 +204,6 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
             ("narrative", json.dumps(r.get("narrative"), ensure_ascii=False) if r.get("narrative") else None),
         ):
             docs[k].append(v)
-        sources["sha256"].append(sha)
-        sources["source"].append(r["source"])
-        sources["first_seen_at"].append(fetched)
         for table, (a, b) in _KEYS.items():
             for c in r.get(table, []):
                 at = c.get("at") or {}
@@ -222,7 +227,6 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
     ])
     return (
         pa.table(docs),
-        pa.table(sources),
         pa.table(cells, schema=cell_schema),
         pa.table(problems, schema=pa.schema([
             ("sha256", pa.string()), ("seq", pa.int32()), ("code", pa.string()), ("table_name", pa.string()),
@@ -251,8 +255,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: Iterable[Staged]) -> LoadR
             result.unchanged += 1
         else:
             fresh[sha] = item
-    docs, _, cells, problems = _rows(list(fresh.values()), datetime.now(UTC).replace(tzinfo=None))
-    _, sources, _, _ = _rows(items, datetime.now(UTC).replace(tzinfo=None))
+    docs, cells, problems = _rows(list(fresh.values()), datetime.now(UTC).replace(tzinfo=None))
+    sources = _sources(items)
     con.execute("begin transaction")
     try:
         con.register("new_documents", docs)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from extract.load import LoadResult, Staged, connect, known_hashes, load_batch
 from extract.rawstore import keep
-from extract.report import Limits, extract_bytes
+from extract.report import Limits, extract_bytes, failed_report
 from extract.settings import DBT_PROJECT_DIR, ROOT, Paths
 
 MARTS = ("dim_agency", "dim_report", "dim_year", "fct_disclosures", "fct_requests", "fct_litigation", "mart_agency_year")
@@ -36,41 +36,39 @@ def _staging_name(sha256: str, source: str) -> str:
     return f"{sha256}-{hashlib.sha1(source.encode()).hexdigest()[:10]}.json"
 
 
-def stage_bytes(data: bytes, source: str, paths: Paths, limits: Limits | None = None, fetched_at: str | None = None) -> Path:
-    """Keep the bytes in the raw store, extract them, and leave the result for the writer."""
-    paths.ensure()
-    sha, raw = keep(paths.raw, data)
-    report = extract_bytes(data, source, limits)
-    staged = Staged(report, str(raw), len(data), fetched_at or _now())
-    out = paths.staging / _staging_name(sha, source)
+def write_staged(paths: Paths, staged: Staged, name: str) -> Path:
+    """Leave one staging file for the writer (atomically: the writer never reads half a file)."""
+    out = paths.staging / name
     tmp = out.with_suffix(".tmp")
     tmp.write_text(staged.to_json(), encoding="utf-8")
     os.replace(tmp, out)
     return out
 
 
-def stage_known(sha256: str, source: str, paths: Paths, fetched_at: str | None = None) -> Path:
+def stage_bytes(data: bytes, source: str, paths: Paths, limits: Limits | None = None, fetched_at: str | None = None) -> Path:
+    """Keep the bytes in the raw store, extract them, and leave the result for the writer."""
+    paths.ensure()
+    sha, raw = keep(paths.raw, data)
+    report = extract_bytes(data, source, limits)
+    return write_staged(paths, Staged(report, str(raw), len(data), fetched_at or _now()), _staging_name(sha, source))
+
+
+def stage_known(sha256: str, source: str, paths: Paths, fetched_at: str | None = None, fetch: dict | None = None) -> Path:
     """A file whose content is already landed: only its source is recorded, nothing re-extracted."""
     report = {"sha256": sha256, "source": source, "status": "unchanged"}
-    out = paths.staging / _staging_name(sha256, source)
-    out.write_text(Staged(report, "", 0, fetched_at or _now()).to_json(), encoding="utf-8")
-    return out
+    return write_staged(paths, Staged(report, "", 0, fetched_at or _now(), fetch), _staging_name(sha256, source))
 
 
 def _stage_path(args: tuple[str, str, Limits]) -> str:
     path, data_dir, limits = args
-    p = Path(path)
     paths = Paths(Path(data_dir))
     try:
-        data = p.read_bytes()
+        data = Path(path).read_bytes()
     except OSError as exc:  # unreadable file: recorded as failed, nothing lost
-        data = b""
-        report_path = stage_bytes(data, str(path), paths, limits)
-        staged = Staged.from_json(report_path.read_text(encoding="utf-8"))
-        staged.report["problems"] = [{"code": "unreadable_file", "table": None, "message": f"{path}: cannot be read: {exc}"}]
-        report_path.write_text(staged.to_json(), encoding="utf-8")
-        return str(report_path)
-    return str(stage_bytes(data, str(path), paths, limits))
+        sha = hashlib.sha256(path.encode()).hexdigest()
+        report = failed_report(path, sha, "unreadable_file", f"cannot be read: {exc}")
+        return str(write_staged(paths.ensure(), Staged(report, "", 0, _now()), _staging_name(sha, path)))
+    return str(stage_bytes(data, path, paths, limits))
 
 
 @dataclass

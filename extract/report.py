@@ -76,6 +76,13 @@ def _empty(source: str, sha256: str, fmt: str | None) -> dict[str, Any]:
     }
 
 
+def failed_report(source: str, sha256: str, code: str, message: str) -> dict[str, Any]:
+    """A `failed` report whose one problem says why, naming the file."""
+    out = _empty(source, sha256, None)
+    out["problems"].append({"code": code, "table": None, "message": f"{source}: {message}"})
+    return out
+
+
 def meta_lines(doc: Document) -> list[str]:
     """Text lines plus table rows joined, in reading order: where titles and fields are printed."""
     out: list[str] = []
@@ -214,7 +221,5 @@ def extract_path(path: str | Path, limits: Limits | None = None) -> dict[str, An
     if size > limits.max_bytes:
         with p.open("rb") as fh:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        out = _empty(str(path), digest, None)
-        out["problems"].append({"code": "too_large", "table": None, "message": f"{path}: the file is {size} bytes, over the cap of {limits.max_bytes} bytes"})
-        return out
+        return failed_report(str(path), digest, "too_large", f"the file is {size} bytes, over the cap of {limits.max_bytes} bytes")
     return extract_bytes(p.read_bytes(), str(path), limits)

@@ -205,3 +205,12 @@ def test_seed_matches_the_template_definition() -> None:
     from scripts.make_seeds import SEED, render
 
     assert SEED.read_text(encoding="utf-8") == render(), "run: .venv/bin/python scripts/make_seeds.py"
+
+
+def test_a_file_that_cannot_be_read_is_recorded_as_failed(tmp_path: Path) -> None:
+    paths = _paths(tmp_path / "d")
+    gone = tmp_path / "vanished.pdf"  # listed, then gone before it could be read
+    r = ingest([gone], paths)
+    assert r.load.by_status == {"failed": 1}
+    rows = _q(paths, "select d.status, p.code, p.message from raw.documents d join raw.extraction_problems p using (sha256)")
+    assert rows[0][:2] == ("failed", "unreadable_file") and "vanished.pdf" in rows[0][2]
