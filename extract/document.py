@@ -15,7 +15,9 @@ from typing import Any
 @dataclass(slots=True)
 class Cell:
     text: str
-    # where the text was printed: {"page": 3, "table": 1, "row": 4, "col": 2} or {"line": 57}
+    # where the text was printed: {"page": 3, "table": 1, "row": 4, "col": 2} or {"line": 57}.
+    # A cell read by OCR also carries "source": "ocr" and "confidence": the engine's score
+    # (0..1); the parser copies both onto the value it reads from the cell.
     where: dict[str, Any] = field(default_factory=dict)
 
 

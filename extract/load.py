@@ -23,8 +23,8 @@ import pyarrow as pa
 
 from extract.regions import resolve
 from extract.template.numbers import read_number
+from extract.version import extractor_version
 
-EXTRACTOR_VERSION = "1"
 
 SCHEMA_SQL = """
 create schema if not exists raw;
@@ -52,6 +52,8 @@ create table if not exists raw.documents (
     narrative varchar
 );
 alter table raw.documents add column if not exists narrative varchar;
+alter table raw.documents add column if not exists read_by varchar;
+alter table raw.documents add column if not exists extracted_at timestamp;
 create table if not exists raw.document_sources (
     sha256 varchar not null,
     source varchar not null,
@@ -73,6 +75,9 @@ create table if not exists raw.report_cells (
     at_col integer,
     primary key (sha256, table_name, row_code, col_code)
 );
+alter table raw.report_cells add column if not exists source varchar;
+alter table raw.report_cells add column if not exists confidence double;
+alter table raw.report_cells add column if not exists verified boolean;
 create table if not exists raw.fetch_log (
     url varchar not null,
     source_name varchar,
@@ -183,9 +188,10 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
     docs: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
         "published_on", "template_version", "status", "region_status", "region_province", "region_city", "region_county",
-        "region_adcode", "region_candidates", "extractor_version", "narrative")}
+        "region_adcode", "region_candidates", "extractor_version", "narrative", "read_by", "extracted_at")}
     cells: dict[str, list[Any]] = {k: [] for k in (
-        "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col")}
+        "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col",
+        "source", "confidence", "verified")}
     problems: dict[str, list[Any]] = {k: [] for k in ("sha256", "seq", "code", "table_name", "row_code", "col_code", "message")}
     for item in items:
         r = item.report
@@ -200,8 +206,10 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
             ("template_version", r.get("template_version")), ("status", r["status"]), ("region_status", region.status),
             ("region_province", region.province), ("region_city", region.city), ("region_county", region.county),
             ("region_adcode", region.adcode), ("region_candidates", "; ".join(region.candidates) or None),
-            ("extractor_version", EXTRACTOR_VERSION),
+            ("extractor_version", r.get("extractor_version") or extractor_version()),
             ("narrative", json.dumps(r.get("narrative"), ensure_ascii=False) if r.get("narrative") else None),
+            ("read_by", r.get("read_by") or ("text" if r["status"] != "failed" else None)),
+            ("extracted_at", now),
         ):
             docs[k].append(v)
         for table, (a, b) in _KEYS.items():
@@ -211,6 +219,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
                     ("sha256", sha), ("table_name", table), ("row_code", c[a]), ("col_code", c[b]), ("value", _decimal(c)),
                     ("printed", c.get("printed")), ("unit", c.get("unit")), ("page", c.get("page")), ("line", c.get("line")),
                     ("at_table", at.get("table")), ("at_row", at.get("row")), ("at_col", at.get("col")),
+                    ("source", c.get("source") or "text"), ("confidence", c.get("confidence")), ("verified", c.get("verified")),
                 ):
                     cells[k].append(v)
         for seq, p in enumerate(r.get("problems", [])):
@@ -224,6 +233,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
         ("sha256", pa.string()), ("table_name", pa.string()), ("row_code", pa.string()), ("col_code", pa.string()),
         ("value", pa.decimal128(38, 8)), ("printed", pa.string()), ("unit", pa.string()), ("page", pa.int32()),
         ("line", pa.int32()), ("at_table", pa.int32()), ("at_row", pa.int32()), ("at_col", pa.int32()),
+        ("source", pa.string()), ("confidence", pa.float64()), ("verified", pa.bool_()),
     ])
     return (
         pa.table(docs),

@@ -16,6 +16,7 @@ from extract.document import Document, ExtractionFailure, Table, TextLine
 from extract.readers import reader_for, sniff_format
 from extract.template import metadata
 from extract.template.parser import parse_tables
+from extract.version import extractor_version
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 120.0
@@ -73,6 +74,10 @@ def _empty(source: str, sha256: str, fmt: str | None) -> dict[str, Any]:
         "region_hints": [],
         # not in the spec's contract: what the narrative states (rules R9, R10)
         "narrative": {"period_year": None, "statements": []},
+        # how the tables were read: "text" (a text layer), "ocr" (images), "mixed"
+        "read_by": None,
+        # which extractor produced this JSON (a digest of its code, extract/version.py)
+        "extractor_version": extractor_version(),
     }
 
 
@@ -199,10 +204,16 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
         if count19 and count21:
             tables = ", ".join(f"{t} {v}" for t, v in parsed.versions.items())
             problems.append({"code": "template_mixed", "table": None, "message": f"the tables follow different template versions ({tables})"})
+    out["read_by"] = _read_by(out)
     missing = [t for t in TABLES if t not in parsed.found]
     for table in missing:
         problems.append({"code": "table_missing", "table": table, "message": f"table {_NAMES[table]} was not found in the document"})
     out["status"] = "partial" if missing or parsed.incomplete else "ok"
+
+
+def _read_by(report: dict[str, Any]) -> str:
+    sources = {c.get("source", "text") for t in TABLES for c in report[t]}
+    return "mixed" if len(sources) > 1 else sources.pop() if sources else "text"
 
 
 _NAMES = {"disclosures": "二 (主动公开)", "requests": "三 (依申请公开)", "litigation": "四 (行政复议、行政诉讼)"}

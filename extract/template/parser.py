@@ -160,6 +160,9 @@ def _prov(tok: Token) -> dict[str, Any]:
         out["page"] = where.pop("page")
     if "line" in where:
         out["line"] = where.pop("line")
+    for key in ("source", "confidence"):  # a cell read by OCR says so, with the engine's score
+        if key in where:
+            out[key] = where.pop(key)
     if where:
         out["at"] = where
     return out

@@ -29,6 +29,8 @@ renamed as (
         region_adcode,
         region_candidates,
         extractor_version,
+        extracted_at,
+        read_by,
         narrative
 
     from source

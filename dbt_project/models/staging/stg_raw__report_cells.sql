@@ -20,7 +20,10 @@ renamed as (
         line,
         at_table,
         at_row,
-        at_col
+        at_col,
+        coalesce(source, 'text') as source,
+        confidence,
+        verified
 
     from source
 
