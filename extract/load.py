@@ -25,7 +25,6 @@ from extract.regions import resolve
 from extract.template.numbers import read_number
 from extract.version import extractor_version
 
-
 SCHEMA_SQL = """
 create schema if not exists raw;
 create table if not exists raw.documents (

@@ -159,6 +159,53 @@ DISCLOSURES_2019: dict[str, tuple[str, ...]] = {
 MEASURES_2019_ONLY = frozenset({"made", "published", "published_total", "items_prev_year", "items_change", "items", "amount"})
 MEASURES_2021_ONLY = frozenset({"issued", "repealed", "in_force", "amount_10k_yuan"})
 
+# ---- The labels the template prints, per row (for the alignment, extract/template/align.py) --
+# (code, printed label(s), group). The dictionary patterns above name a row outright; these
+# labels let a variant or a typo still be placed by likeness and by its position.
+REQUEST_PRINTED: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "new_received": (("一、本年新收政府信息公开申请数量",), None),
+    "carried_over": (("二、上年结转政府信息公开申请数量",), None),
+    "granted": (("（一）予以公开",), "result"),
+    "partially_granted": (("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "（二）部分公开"), "result"),
+    "denied_state_secret": (("1.属于国家秘密",), "denied"),
+    "denied_prohibited_by_law": (("2.其他法律行政法规禁止公开",), "denied"),
+    "denied_security_stability": (("3.危及“三安全一稳定”",), "denied"),
+    "denied_third_party": (("4.保护第三方合法权益",), "denied"),
+    "denied_internal_affairs": (("5.属于三类内部事务信息",), "denied"),
+    "denied_process_info": (("6.属于四类过程性信息",), "denied"),
+    "denied_enforcement_file": (("7.属于行政执法案卷",), "denied"),
+    "denied_admin_query": (("8.属于行政查询事项",), "denied"),
+    "unable_not_held": (("1.本机关不掌握相关政府信息",), "unable"),
+    "unable_needs_creation": (("2.没有现成信息需要另行制作",), "unable"),
+    "unable_unclear": (("3.补正后申请内容仍不明确",), "unable"),
+    "rejected_petition": (("1.信访举报投诉类申请",), "rejected"),
+    "rejected_duplicate": (("2.重复申请",), "rejected"),
+    "rejected_publication": (("3.要求提供公开出版物",), "rejected"),
+    "rejected_excessive": (("4.无正当理由大量反复申请",), "rejected"),
+    "rejected_confirmation": (("5.要求行政机关确认或重新出具已获取信息",), "rejected"),
+    "other_no_correction": (("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",), "other"),
+    "other_no_fee": (("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",), "other"),
+    "other_other": (("3.其他",), "other"),
+    "other": (("（六）其他处理",), None),
+    "outcome_total": (("（七）总计",), None),
+    "carried_forward": (("四、结转下年度继续办理",), None),
+}
+DISCLOSURE_PRINTED: dict[str, tuple[str, ...]] = {
+    "regulations": ("规章",),
+    "normative_documents": ("行政规范性文件", "规范性文件"),
+    "licensing": ("行政许可",),
+    "other_services": ("其他对外管理服务事项",),
+    "penalty": ("行政处罚",),
+    "coercion": ("行政强制",),
+    "fees": ("行政事业性收费",),
+    "procurement": ("政府集中采购",),
+}
+# Labels of a table's header, its group rows and its section titles: context, never a row.
+REQUEST_HEADER = re.compile(
+    r"^(申请人情况|自然人|法人或其他组织|商业企业|科研机构|社会公益组织|法律服务机构|其他|总计|勾稽关系.*|.*勾稽关系.*|\(本列数据.*|本列数据.*)$"
+)
+DISCLOSURE_HEADER = re.compile(r"^(信息内容|第二十条.*|.*第[(（]?[一二三四五六七八九十]+[)）]?项.*)$")
+
 # ---- Table 四: litigation -----------------------------------------------------------
 PROCEEDING_LABELS: tuple[Label, ...] = (
     _l("suit_after_review", r"复议后起诉"),

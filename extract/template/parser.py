@@ -1,26 +1,35 @@
 """Document → the template's three tables, as codes and values, with problems named.
 
 The parser sees only cells and lines (never a PDF object or an HTML tag). It walks the
-document in reading order, assigns each table cell to the section it belongs to (二 主动公开,
-三 依申请公开, 四 行政复议/诉讼), and reads each section as runs of label cells followed by
-value cells. Runs, not grid positions, carry the meaning: covered slots, spacer cells,
-header cells shifted by a column and rows cut by a page break all reduce to the same runs.
+document in reading order and assigns each table cell to the section it belongs to
+(二 主动公开, 三 依申请公开, 四 行政复议/诉讼). Each section is cut into printed rows: a run
+of label cells followed by value cells (runs, not grid positions, carry the meaning, so
+covered slots, spacer cells, headers shifted by a column and rows cut by a page break all
+reduce to the same rows). The printed rows are then placed on the template's rows by an
+order-preserving alignment of their labels (extract/template/align.py), once for each
+template version; each table's version is decided from what that table prints — its
+header measures, and where those are not legible the shape of its rows — never from
+another table. Every value written out passes the guard (extract/template/guard.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from extract.document import Document, Table, TextLine
 from extract.template import labels as L
+from extract.template.align import STRONG, Placement, Slot, align, likeness
+from extract.template.guard import guard
 from extract.template.numbers import Reading, is_page_number, json_number, read_number
 from extract.template.text import has_cjk, norm
 
 _NUMBERING = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）.、．]?$")
 _HEADING_MAX = 40  # a text line longer than this is narrative, not a heading
 _SECTION_CELL_MAX = 40
+TABLES = ("disclosures", "requests", "litigation")
 
 
 @dataclass(slots=True)
@@ -29,6 +38,11 @@ class Token:
     where: dict[str, Any]
     is_label: bool
     reading: Reading | None = None
+    seq: int = 0  # unique within the document: the guard checks no token gives two values
+
+    @property
+    def empty(self) -> bool:
+        return not norm(self.text)
 
 
 @dataclass(slots=True)
@@ -36,8 +50,9 @@ class Run:
     labels: list[Token] = field(default_factory=list)
     values: list[Token] = field(default_factory=list)
 
-    def label_texts(self) -> list[str]:
-        return [norm(t.text) for t in self.labels]
+    @property
+    def has_values(self) -> bool:
+        return any(not v.empty for v in self.values)
 
 
 @dataclass(slots=True)
@@ -47,20 +62,25 @@ class ParsedTables:
     litigation: list[dict[str, Any]] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
     found: set[str] = field(default_factory=set)  # tables that were found at all
-    incomplete: set[str] = field(default_factory=set)  # tables with rows or cells not read
+    incomplete: set[str] = field(default_factory=set)  # tables with printed rows or cells not read
     versions: dict[str, str] = field(default_factory=dict)  # table -> "2019" | "2021"
+    inferred: set[str] = field(default_factory=set)  # tables whose version nothing printed tells
+    tokens: dict[int, Token] = field(default_factory=dict)  # every token, by seq (for the guard)
+
+    def cells(self) -> int:
+        return len(self.disclosures) + len(self.requests) + len(self.litigation)
 
 
-def _token(text: str, where: dict[str, Any]) -> Token:
+def _token(text: str, where: dict[str, Any], seq: int) -> Token:
     t = norm(text)
     if _NUMBERING.match(t) and not t.isdigit():
-        return Token(text, where, True)
+        return Token(text, where, True, seq=seq)
     reading = read_number(text)
     if reading.kind != "unreadable":
-        return Token(text, where, False, reading)
+        return Token(text, where, False, reading, seq)
     if has_cjk(t) or re.search(r"[A-Za-z]{2,}", t):
-        return Token(text, where, True)
-    return Token(text, where, False, reading)
+        return Token(text, where, True, seq=seq)
+    return Token(text, where, False, reading, seq)
 
 
 def _section_of(text: str, max_len: int) -> tuple[bool, str | None]:
@@ -73,10 +93,11 @@ def _section_of(text: str, max_len: int) -> tuple[bool, str | None]:
     return False, None
 
 
-def split_sections(doc: Document) -> dict[str, list[Token]]:
+def split_sections(doc: Document, out: ParsedTables | None = None) -> dict[str, list[Token]]:
     """Assign every table cell to its section, in reading order."""
     streams: dict[str, list[Token]] = {"disclosures": [], "requests": [], "litigation": []}
     section: str | None = None
+    seq = 0
     for block in doc.blocks:
         if isinstance(block, TextLine):
             hit, new = _section_of(block.text, _HEADING_MAX)
@@ -88,7 +109,10 @@ def split_sections(doc: Document) -> dict[str, list[Token]]:
             for cell in row:
                 if cell is None or is_page_number(cell.text):
                     continue
-                tok = _token(cell.text, cell.where)
+                seq += 1
+                tok = _token(cell.text, cell.where, seq)
+                if out is not None:
+                    out.tokens[seq] = tok
                 if tok.is_label:
                     hit, new = _section_of(cell.text, _SECTION_CELL_MAX)
                     if hit:
@@ -114,34 +138,148 @@ def runs_of(tokens: list[Token]) -> list[Run]:
     return runs
 
 
-def _fit(values: list[Token], width: int) -> list[Token] | None:
+def fit(values: list[Token], width: int) -> list[Token] | None:
     """Trim layout padding (empty cells) at the ends down to `width`; None if it won't fit."""
     vals = list(values)
-    while len(vals) > width and vals and vals[-1].reading and vals[-1].reading.kind == "blank" and not norm(vals[-1].text):
+    while len(vals) > width and vals and vals[-1].empty:
         vals.pop()
-    while len(vals) > width and vals and vals[0].reading and vals[0].reading.kind == "blank" and not norm(vals[0].text):
+    while len(vals) > width and vals and vals[0].empty:
         vals.pop(0)
     return vals if len(vals) == width else None
 
 
-def _all_empty(values: list[Token]) -> bool:
-    return all(not norm(v.text) for v in values)
+# ---- printed rows -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PrintedRow:
+    labels: list[Token]  # its own label tokens (context excluded)
+    values: list[Token]
+    candidates: list[str]  # label strings to place it by (its label, and joined with neighbours)
+    group: str | None  # the group header last printed before it, if any
+
+    @property
+    def has_values(self) -> bool:
+        return any(not v.empty for v in self.values)
+
+    @property
+    def shown(self) -> str:
+        return " ".join(t.text.strip() for t in self.labels) or "(no label)"
+
+
+def _joins(tokens: list[Token], is_context: Callable[[str], bool], most: int = 4) -> list[str]:
+    """The last 1..`most` label texts joined, stopping at a header label."""
+    out: list[str] = []
+    acc = ""
+    for tok in reversed(tokens[-most:]):
+        t = norm(tok.text)
+        if is_context(t):
+            break
+        acc = t + acc
+        out.append(acc)
+    return out
+
+
+def printed_rows(
+    tokens: list[Token], is_context: Callable[[str], bool], group_of: Callable[[str], str | None], width: int
+) -> list[PrintedRow]:
+    """Cut a section's tokens into printed rows.
+
+    A run with values is a row; so is a run printed wholly blank (a label and at least
+    `width` empty cells). A run of labels alone (a header, a group row, the first half of a
+    label cut by a page break) gives its labels to the rows beside it as context: the next
+    row may be its continuation, or it may continue the row before.
+    """
+    runs = runs_of(tokens)
+    rows: list[PrintedRow] = []
+    pending: list[Token] = []
+    group: str | None = None
+    for i, run in enumerate(runs):
+        own = list(run.labels)
+        context = pending + own
+        candidates = _joins(context, is_context)
+        blank_row = not run.has_values and len(run.values) >= width and bool(_joins(own, is_context))
+        if not run.has_values and not blank_row:
+            for t in run.labels:
+                g = group_of(norm(t.text))
+                if g:
+                    group = g
+            pending.extend(run.labels)
+            continue
+        nxt = runs[i + 1] if i + 1 < len(runs) else None
+        if nxt is not None and not nxt.has_values and nxt.labels:
+            # the rest of this row's label may follow on the next page beside empty cells
+            head = own[-1:] if own else []
+            tail = "".join(norm(t.text) for t in nxt.labels[:2])
+            if head and not is_context(norm(head[0].text)):
+                candidates.append(norm(head[0].text) + tail)
+        # the group in force for this row: a group label printed before its own label
+        for t in context[:-1]:
+            g = group_of(norm(t.text))
+            if g:
+                group = g
+        rows.append(PrintedRow(own or pending[-1:], run.values, [c for c in candidates if c], group))
+        pending = []
+    return rows
+
+
+@dataclass(slots=True)
+class Aligned:
+    version: str
+    rows: list[PrintedRow]
+    places: list[Placement]
+    slots: list[Slot]
+
+    @property
+    def placed(self) -> int:
+        return sum(1 for r, p in zip(self.rows, self.places, strict=True) if p.slot is not None and r.has_values)
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.places if p.slot is not None)
+
+
+def _request_slots(version: str) -> list[Slot]:
+    patterns = {lab.code: lab.pattern for lab in L.REQUEST_ROWS if lab.group is None}
+    codes = L.REQUEST_ROWS_2019 if version == "2019" else L.REQUEST_ROWS_2021
+    return [Slot(c, L.REQUEST_PRINTED[c][0], patterns.get(c), L.REQUEST_PRINTED[c][1]) for c in codes]
+
+
+def _disclosure_slots(version: str) -> list[Slot]:
+    patterns = {lab.code: lab.pattern for lab in L.DISCLOSURE_ITEMS}
+    items = L.DISCLOSURES_2019 if version == "2019" else L.DISCLOSURES_2021
+    return [Slot(i, L.DISCLOSURE_PRINTED[i], patterns.get(i)) for i in items]
+
+
+_SLOTS: dict[tuple[str, str], list[Slot]] = {}
+
+
+def slots(table: str, version: str) -> list[Slot]:
+    key = (table, version)
+    if key not in _SLOTS:
+        _SLOTS[key] = _request_slots(version) if table == "requests" else _disclosure_slots(version)
+    return _SLOTS[key]
+
+
+def _aligned(rows: list[PrintedRow], table: str, version: str) -> Aligned:
+    s = slots(table, version)
+    return Aligned(version, rows, align([r.candidates for r in rows], s, [r.group for r in rows]), s)
 
 
 class _Reader:
     def __init__(self, out: ParsedTables) -> None:
         self.out = out
 
-    def problem(self, code: str, table: str, message: str, **extra: Any) -> None:
+    def problem(self, code: str, table: str | None, message: str, **extra: Any) -> None:
         self.out.problems.append({"code": code, "table": table, "message": message, **extra})
 
-    def cell(self, table: str, keys: dict[str, str], tok: Token, unit_ok: bool = False) -> dict[str, Any] | None:
+    def cell(self, table: str, keys: dict[str, str], tok: Token) -> dict[str, Any] | None:
         where = "/".join(keys.values())
         reading = tok.reading or read_number(tok.text)
         if reading.kind == "number":
             assert reading.value is not None
-            obj: dict[str, Any] = {**keys, "value": json_number(reading.value), "printed": tok.text, **_prov(tok)}
-            if reading.unit and unit_ok:
+            obj: dict[str, Any] = {**keys, "value": json_number(reading.value), "printed": tok.text, **_prov(tok), "_token": tok.seq}
+            if reading.unit:
                 obj["unit"] = reading.unit
             return obj
         if reading.kind == "blank":
@@ -151,6 +289,55 @@ class _Reader:
             self.out.incomplete.add(table)
             self.problem("unreadable_cell", table, f"{table} {where} cannot be read as a number: '{tok.text.strip()}'", **keys, **_prov(tok))
         return None
+
+    def place(self, table: str, aligned: Aligned, measures: Callable[[str], tuple[str, ...]], key: tuple[str, str]) -> set[str]:
+        """Write the values of every placed row; report rows that cannot be placed or read."""
+        placed: dict[str, PrintedRow] = {}
+        for row, p in zip(aligned.rows, aligned.places, strict=True):
+            if p.slot is None:
+                if row.has_values:
+                    dup = self._duplicate_of(row, aligned, placed)
+                    if dup:
+                        self.problem("duplicate_row", table, f"{table} {dup} is printed twice with the same values; read once", **{key[0]: dup}, **_prov(row.values[0]))
+                        continue
+                    self.out.incomplete.add(table)
+                    self.problem("unreadable_row", table, f"{table}: values under an unrecognised label '{row.shown}' were not read", **_prov(row.values[0]))
+                continue
+            code = aligned.slots[p.slot].code
+            placed[code] = row
+            if p.pinned:
+                self.problem("label_variant", table, f"{table} {code}: the printed label '{row.shown}' was placed by its position between its neighbours", **{key[0]: code})
+            ms = measures(code)
+            fitted = fit(row.values, len(ms))
+            if fitted is None:
+                self.out.incomplete.add(table)
+                n = len([v for v in row.values if not v.empty])
+                self.problem("unreadable_row", table, f"{table} {code}: {n} values printed where {len(ms)} were expected; none read",
+                             **{key[0]: code}, **_prov(row.values[0]))
+                continue
+            for m, tok in zip(ms, fitted, strict=True):
+                obj = self.cell(table, {key[0]: code, key[1]: m}, tok)
+                if obj:
+                    getattr(self.out, table).append(obj)
+        return set(placed)
+
+    def _duplicate_of(self, row: PrintedRow, aligned: Aligned, placed: dict[str, PrintedRow]) -> str | None:
+        best = max(aligned.slots, key=lambda s: max((likeness(c, s) for c in row.candidates), default=0.0))
+        if max((likeness(c, best) for c in row.candidates), default=0.0) < STRONG or best.code not in placed:
+            return None
+        first = [norm(v.text) for v in placed[best.code].values if not v.empty]
+        again = [norm(v.text) for v in row.values if not v.empty]
+        return best.code if first == again else None
+
+    def missing_rows(self, table: str, expected: list[str], placed: set[str], key: str) -> None:
+        missing = [c for c in expected if c not in placed]
+        if not missing:
+            return
+        if table in self.out.incomplete:
+            self.problem("row_missing", table, f"{table} rows not found: {', '.join(missing)}", **{key + "s": missing})
+        else:
+            # every printed row was placed and read: the agency did not print these rows (R7 judges it)
+            self.problem("row_not_printed", table, f"{table}: the report does not print the row(s) {', '.join(missing)}", **{key + "s": missing})
 
 
 def _prov(tok: Token) -> dict[str, Any]:
@@ -171,184 +358,112 @@ def _prov(tok: Token) -> dict[str, Any]:
 # ---- 三: requests -------------------------------------------------------------------
 
 
-def _request_code(texts: list[str], group: str | None, seen_outcome: bool) -> str | None:
-    for t in reversed(texts):
-        if t == "总计" or re.fullmatch(r"总计", t):
-            if seen_outcome:
-                return "outcome_total"
-            continue
-        label = L.match(L.REQUEST_ROWS, t)
-        if label is None:
-            continue
-        if label.group and label.group != group:
-            continue
-        return label.code
+def _request_context(t: str) -> bool:
+    return bool(L.REQUEST_HEADER.match(t))
+
+
+def _request_group(t: str) -> str | None:
+    g = L.match(L.REQUEST_GROUPS, t)
+    if g and not L.match(tuple(x for x in L.REQUEST_ROWS if x.code != "other_other"), t):
+        return g.code
     return None
 
 
-def read_requests(tokens: list[Token], r: _Reader) -> None:
+def read_requests(tokens: list[Token], r: _Reader, year_hint: int | None) -> None:
     table = "requests"
     width = len(L.APPLICANTS)
-    runs = runs_of(tokens)
-    group: str | None = None
-    seen: dict[str, bool] = {}
-    seen_outcome = False
-    pending: list[Token] = []  # labels of a run with no values yet (header or cut row)
-    for i, run in enumerate(runs):
-        texts = run.label_texts()
-        for t in texts:
-            g = L.match(L.REQUEST_GROUPS, t)
-            if g and not L.match(tuple(x for x in L.REQUEST_ROWS if x.code != "other_other"), t):
-                group = g.code
-        real_values = [v for v in run.values if norm(v.text)]
-        code = _request_code(texts, group, seen_outcome)
-        if not real_values:
-            # a header, a group row, the first half of a row cut by a page break, or a row
-            # the agency printed wholly blank (read as blanks)
-            nxt = runs[i + 1] if i + 1 < len(runs) else None
-            cut = nxt is not None and _request_code(nxt.label_texts(), group, seen_outcome) is None
-            if code is None or cut or code in seen or len(run.values) < width:
-                pending = list(run.labels)
-                continue
-        if code is None and pending:
-            code = _request_code(["".join(norm(t.text) for t in pending + run.labels)], group, seen_outcome)
-            if code is None and not run.labels:
-                code = _request_code([norm(t.text) for t in pending], group, seen_outcome)
-        if code is None and real_values and i + 1 < len(runs) and not [v for v in runs[i + 1].values if norm(v.text)]:
-            # a row cut by a page break with its values on the first page: the rest of
-            # its label follows on the next page beside empty cells
-            code = _request_code(["".join(texts + runs[i + 1].label_texts())], group, seen_outcome)
-        if code is None and real_values and any("其他处理" in t for t in texts):
-            code = "other"
-        pending = []
-        if code is None:
-            if real_values:
-                r.out.incomplete.add(table)
-                shown = " ".join(t.text.strip() for t in run.labels) or "(no label)"
-                r.problem("unreadable_row", table, f"requests: values under an unrecognised label '{shown}' were not read", **_prov(run.values[0]))
-            continue
-        if code in seen:
-            if real_values:
-                r.problem("duplicate_row", table, f"requests {code} is printed twice; the first was kept", row=code, **_prov(run.values[0]))
-            continue
-        if code in L.OUTCOME_ROWS_2021 or code == "other":
-            seen_outcome = True
-        fitted = _fit(run.values, width)
-        if fitted is None:
-            r.out.incomplete.add(table)
-            seen[code] = False
-            r.problem(
-                "unreadable_row",
-                table,
-                f"requests {code}: {len([v for v in run.values if norm(v.text)])} values printed where {width} were expected; none read",
-                row=code,
-                **_prov(run.values[0]),
-            )
-            continue
-        seen[code] = True
-        for applicant, tok in zip(L.APPLICANTS, fitted, strict=True):
-            obj = r.cell(table, {"row": code, "applicant": applicant}, tok)
-            if obj:
-                r.out.requests.append(obj)
-    if seen:
-        r.out.found.add(table)
-        version = "2021" if any(c in seen for c in ("other_no_correction", "other_no_fee", "other_other")) else (
-            "2019" if "other" in seen else None
-        )
-        if version:
-            r.out.versions[table] = version
-        expected = L.REQUEST_ROWS_2019 if version == "2019" else L.REQUEST_ROWS_2021
-        missing = [c for c in expected if c not in seen]
-        if missing:
-            r.out.incomplete.add(table)
-            r.problem("row_missing", table, f"requests rows not found: {', '.join(missing)}", rows=missing)
+    rows = printed_rows(tokens, _request_context, _request_group, width)
+    if not rows:
+        return
+    by_version = {v: _aligned(rows, table, v) for v in ("2021", "2019")}
+    a21, a19 = by_version["2021"], by_version["2019"]
+    if (a21.placed, a21.score) == (a19.placed, a19.score):
+        # nothing printed tells the two apart (e.g. the （六） rows are all missing)
+        version = "2019" if year_hint in (2019, 2020) else "2021"
+        r.out.inferred.add(table)
+    else:
+        version = "2021" if (a21.placed, a21.score) > (a19.placed, a19.score) else "2019"
+    aligned = by_version[version]
+    if not aligned.placed and not any(p.slot is not None for p in aligned.places):
+        return
+    r.out.found.add(table)
+    r.out.versions[table] = version
+    placed = r.place(table, aligned, lambda code: L.APPLICANTS, ("row", "applicant"))
+    expected = list(L.REQUEST_ROWS_2019 if version == "2019" else L.REQUEST_ROWS_2021)
+    r.missing_rows(table, expected, placed, "row")
 
 
 # ---- 二: disclosures ----------------------------------------------------------------
 
 
-def read_disclosures(tokens: list[Token], r: _Reader, default_version: str) -> None:
-    table = "disclosures"
-    measures: list[str] | None = None
-    pending_rows: list[tuple[str, Run]] = []
-    header_versions: set[str] = set()
-    items_seen: set[str] = set()
-    for run in runs_of(tokens):
-        texts = run.label_texts()
-        header = [m.code for t in texts if (m := L.match(L.MEASURES, t))]
-        item = None
-        for t in reversed(texts):
-            if t.startswith("第二十条") or t == "信息内容":
+def _measure_of(t: str) -> str | None:
+    if L.match(L.DISCLOSURE_ITEMS, t):
+        return None
+    m = L.match(L.MEASURES, t)
+    return m.code if m else None
+
+
+def _disclosure_context(t: str) -> bool:
+    return bool(L.DISCLOSURE_HEADER.match(t)) or _measure_of(t) is not None
+
+
+def _header_version(tokens: list[Token]) -> set[str]:
+    """The versions the measure headers of table 二 belong to (empty: none legible)."""
+    found: set[str] = set()
+    for tok in tokens:
+        if not tok.is_label:
+            continue
+        code = _measure_of(norm(tok.text))
+        if code in L.MEASURES_2019_ONLY:
+            found.add("2019")
+        elif code in L.MEASURES_2021_ONLY:
+            found.add("2021")
+    return found
+
+
+def _shape_version(aligned: dict[str, Aligned]) -> dict[str, int]:
+    """For each version, how many printed rows have exactly the values it prints for that item."""
+    fits: dict[str, int] = {}
+    for version, a in aligned.items():
+        defaults = L.DISCLOSURES_2019 if version == "2019" else L.DISCLOSURES_2021
+        n = 0
+        for row, p in zip(a.rows, a.places, strict=True):
+            if p.slot is None or not row.has_values:
                 continue
-            lab = L.match(L.DISCLOSURE_ITEMS, t)
-            if lab:
-                item = lab.code
-                break
-        if header and item is None:
-            measures = header
-            for m in header:
-                if m in L.MEASURES_2019_ONLY:
-                    header_versions.add("2019")
-                if m in L.MEASURES_2021_ONLY:
-                    header_versions.add("2021")
-            continue
-        if item is None:
-            if [v for v in run.values if norm(v.text)] and not any(t.startswith("第二十条") for t in texts):
-                r.out.incomplete.add(table)
-                r.problem("unreadable_row", table, f"disclosures: values under an unrecognised label '{' '.join(texts)}' were not read", **_prov(run.values[0]))
-            continue
-        if not run.values:
-            continue
-        if item in items_seen:
-            continue
-        items_seen.add(item)
-        pending_rows.append((item, run if measures is None else _with_measures(run, measures)))
-    if not pending_rows:
+            ms = defaults[a.slots[p.slot].code]
+            if fit(row.values, len(ms)) is not None:
+                n += 1
+        fits[version] = n
+    return fits
+
+
+def read_disclosures(tokens: list[Token], r: _Reader, year_hint: int | None) -> None:
+    table = "disclosures"
+    rows = printed_rows(tokens, _disclosure_context, lambda t: None, 1)
+    if not any(row.has_values for row in rows):
+        return
+    by_version = {v: _aligned(rows, table, v) for v in ("2021", "2019")}
+    header = _header_version(tokens)
+    fits = _shape_version(by_version)
+    if len(header) == 1:
+        version = header.pop()
+    elif len(header) == 2:
+        version = "2021" if fits["2021"] >= fits["2019"] else "2019"
+        r.problem("template_mixed", table, "table 二 prints measures of both the 2019 and the 2021 template")
+    elif fits["2021"] != fits["2019"]:
+        version = "2021" if fits["2021"] > fits["2019"] else "2019"
+    else:
+        # neither header nor row shapes tell the version (e.g. only 规章 and 规范性文件 printed)
+        version = "2019" if year_hint in (2019, 2020) else "2021"
+        r.out.inferred.add(table)
+    aligned = by_version[version]
+    if not any(p.slot is not None for p in aligned.places):
         return
     r.out.found.add(table)
-    item_versions = {"2019" for item, _ in pending_rows if item in ("other_services", "procurement")}
-    versions = header_versions | item_versions
-    version = "2019" if versions == {"2019"} else "2021" if versions == {"2021"} else default_version
-    if len(versions) > 1:
-        r.problem("template_mixed", table, "table 二 mixes measures of the 2019 and 2021 templates")
     r.out.versions[table] = version
     defaults = L.DISCLOSURES_2019 if version == "2019" else L.DISCLOSURES_2021
-    for item, run in pending_rows:
-        ms = getattr(run, "measures", None) or list(defaults.get(item, ()))
-        if not ms:
-            r.out.incomplete.add(table)
-            r.problem("unreadable_row", table, f"disclosures {item}: no measure header to read it by", item=item)
-            continue
-        fitted = _fit(run.values, len(ms))
-        if fitted is None:
-            r.out.incomplete.add(table)
-            r.problem(
-                "unreadable_row",
-                table,
-                f"disclosures {item}: {len([v for v in run.values if norm(v.text)])} values printed where {len(ms)} were expected; none read",
-                item=item,
-                **_prov(run.values[0]),
-            )
-            continue
-        for measure, tok in zip(ms, fitted, strict=True):
-            obj = r.cell(table, {"item": item, "measure": measure}, tok, unit_ok=True)
-            if obj:
-                r.out.disclosures.append(obj)
-    expected = (L.DISCLOSURES_2019 if version == "2019" else L.DISCLOSURES_2021).keys()
-    missing = [i for i in expected if i not in items_seen]
-    if missing:
-        r.out.incomplete.add(table)
-        r.problem("row_missing", table, f"disclosures items not found: {', '.join(missing)}", items=missing)
-
-
-class _MeasuredRun(Run):
-    __slots__ = ("measures",)
-
-
-def _with_measures(run: Run, measures: list[str]) -> Run:
-    m = _MeasuredRun(run.labels, run.values)
-    m.measures = list(measures)
-    return m
+    placed = r.place(table, aligned, lambda item: defaults[item], ("item", "measure"))
+    r.missing_rows(table, list(defaults), placed, "item")
 
 
 # ---- 四: litigation -----------------------------------------------------------------
@@ -359,27 +474,27 @@ def read_litigation(tokens: list[Token], r: _Reader) -> None:
     runs = runs_of(tokens)
     by_proceeding: dict[str, list[Token]] = {}
     for run in runs:
-        for t in reversed(run.label_texts()):
-            lab = L.match(L.PROCEEDING_LABELS, t)
+        for tok in reversed(run.labels):
+            lab = L.match(L.PROCEEDING_LABELS, norm(tok.text))
             if lab:
-                fitted = _fit(run.values, len(L.RESULTS))
-                if fitted is not None and any(norm(v.text) for v in fitted):
+                fitted = fit(run.values, len(L.RESULTS))
+                if fitted is not None and any(not v.empty for v in fitted):
                     by_proceeding[lab.code] = fitted
                 break
     if len(by_proceeding) == len(L.PROCEEDINGS):
         cells = [(p, res, tok) for p in L.PROCEEDINGS for res, tok in zip(L.RESULTS, by_proceeding[p], strict=True)]
     else:
         values = [v for run in runs for v in run.values]
-        if not [v for v in values if norm(v.text)]:
+        if all(v.empty for v in values):
             return
-        fitted = _fit(values, len(L.RESULTS) * len(L.PROCEEDINGS))
+        fitted = fit(values, len(L.RESULTS) * len(L.PROCEEDINGS))
         if fitted is None:
             r.out.found.add(table)
             r.out.incomplete.add(table)
             r.problem(
                 "unreadable_row",
                 table,
-                f"litigation: {len([v for v in values if norm(v.text)])} values printed where 15 were expected; none read",
+                f"litigation: {len([v for v in values if not v.empty])} values printed where 15 were expected; none read",
                 **_prov(values[0]),
             )
             return
@@ -395,10 +510,9 @@ def read_litigation(tokens: list[Token], r: _Reader) -> None:
 def parse_tables(doc: Document, year_hint: int | None) -> ParsedTables:
     out = ParsedTables()
     reader = _Reader(out)
-    streams = split_sections(doc)
-    read_requests(streams["requests"], reader)
-    default_version = out.versions.get("requests") or ("2019" if year_hint in (2019, 2020) else "2021")
-    read_disclosures(streams["disclosures"], reader, default_version)
+    streams = split_sections(doc, out)
+    read_requests(streams["requests"], reader, year_hint)
+    read_disclosures(streams["disclosures"], reader, year_hint)
     read_litigation(streams["litigation"], reader)
+    guard(out)
     return out
-
