@@ -102,9 +102,9 @@ def meta_lines(doc: Document) -> list[str]:
     return out
 
 
-def looks_like_report(lines: list[str]) -> bool:
-    text = "".join(lines[:400])
-    return "政府信息公开" in text and ("年度报告" in text or "年报" in text or "主动公开" in text)
+def _reads_as_report(parsed: Any, lines: list[str]) -> bool:
+    """Tables enough to be a report's, or a report's structure around what was found."""
+    return len(parsed.found) >= 2 or parsed.cells() >= 20 or metadata.report_sections(lines) >= 3
 
 
 def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hint: str | None = None) -> dict[str, Any]:
@@ -153,11 +153,12 @@ def _quality(report: dict[str, Any]) -> tuple[int, int]:
 
 def _fill(out: dict[str, Any], doc: Document) -> None:
     lines = meta_lines(doc)
-    year = metadata.report_year(lines)
+    meta = metadata.read(lines)
+    year = meta.report_year
     out["report_year"] = year
-    out["agency"] = metadata.agency(lines, year)
-    published = metadata.published_on(lines)
-    out["published_on"] = published.isoformat() if published else None
+    out["agency"] = meta.agency
+    out["published_on"] = meta.published_on.isoformat() if meta.published_on else None
+    out["problems"].extend(meta.problems)
     from extract.regions import places_named
 
     out["region_hints"] = sorted(places_named("\n".join(lines)))
@@ -168,6 +169,11 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
     out["requests"] = parsed.requests
     out["litigation"] = parsed.litigation
     problems: list[dict[str, Any]] = out["problems"]
+    if parsed.found and not _reads_as_report(parsed, lines):
+        # a news item quoting a few figures, a listing of reports, a page that only links to
+        # its report: nothing of the template is read from it, not even stray cells
+        out["disclosures"], out["requests"], out["litigation"] = [], [], []
+        parsed = parse_tables(Document(doc.format), year)
     if not parsed.found:
         if year is not None and year < 2019:
             out["template_version"] = "unknown"
@@ -177,7 +183,7 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
                 "table": None,
                 "message": f"{out['source']}: a report on {year}, before the 2019 national template: it has no template tables to read",
             })
-        elif looks_like_report(lines):
+        elif metadata.report_sections(lines) >= 3:
             out["template_version"] = _version_by_year(year)
             out["status"] = "partial"
             for table in TABLES:
@@ -187,9 +193,14 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
         else:
             out["template_version"] = "unknown"
             out["status"] = "failed"
-            problems.append({"code": "not_a_report", "table": None, "message": f"{out['source']}: no government information-disclosure annual report (政府信息公开工作年度报告) was found in the document"})
+            what = ("it only names a report and links to it elsewhere (an attachment)" if meta.titled
+                    else "no government information-disclosure annual report (政府信息公开工作年度报告) was found in it")
+            problems.append({"code": "not_a_report", "table": None, "message": f"{out['source']}: not a report: {what}"})
         return
     problems.extend(parsed.problems)
+    for table in sorted(parsed.inferred):
+        problems.append({"code": "template_inferred", "table": table,
+                         "message": f"nothing table {_NAMES[table]} prints tells its template version; {parsed.versions[table]} assumed from the report year"})
     votes = list(parsed.versions.values())
     if not votes:
         out["template_version"] = _version_by_year(year)

@@ -41,7 +41,8 @@ def read_txt(data: bytes, name: str = "") -> Document:
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.replace("\u3000", " ")
         stripped = line.strip()
-        kind = "pipe" if "|" in line else "tab" if "\t" in line.rstrip(" ") and stripped else "text"
+        # a line holding only a tab is a cell printed blank (one-cell-per-line layout), not a row end
+        kind = "pipe" if "|" in line else "tab" if "\t" in line.rstrip(" ") else "text"
         if kind == "text" and not stripped:
             prev_blank = True
             continue

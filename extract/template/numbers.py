@@ -25,8 +25,14 @@ class Reading:
     unit: str | None = None
 
 
+# signed changes printed in words (2019 table 二 本年增/减): 减12, 增3, 增加3, 减少2, 新增3
+_SIGN_WORD = re.compile(r"^(增加|新增|增|减少|减)(?=[\d.])")
+
+
 def read_number(printed: str) -> Reading:
-    text = norm(printed).replace(",", "").replace("，", "")
+    text = norm(printed).replace(",", "").replace("，", "").replace("−", "-")
+    if m := _SIGN_WORD.match(text):
+        text = ("-" if m.group(1).startswith("减") else "+") + text[m.end():]
     if text in BLANK_MARKS or text.strip("-—–/") == "":
         return Reading("blank")
     unit = None
