@@ -107,7 +107,10 @@ def test_report_page_with_an_attachment_is_followed(httpserver: HTTPServer, tmp_
     staged = jobs.extract(fetched, paths)
     assert len(staged) == 2
     reports = [Staged.from_json(Path(p).read_text(encoding="utf-8")).report for p in staged]
-    assert reports[0]["format"] == "html" and reports[0]["status"] == "partial"
+    # the page itself only names the report and links it: kept, failed as not_a_report, no cells
+    assert reports[0]["format"] == "html" and reports[0]["status"] == "failed"
+    assert [p["code"] for p in reports[0]["problems"]] == ["not_a_report"]
+    assert "attachment" in reports[0]["problems"][0]["message"] and not reports[0].get("cells")
     assert reports[1]["format"] == "docx" and reports[1]["status"] == "ok"
     assert reports[1]["agency"] == "某县审计局"
     result = jobs.load(paths, [staged])

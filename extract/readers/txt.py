@@ -37,6 +37,7 @@ def read_txt(data: bytes, name: str = "") -> Document:
     table: Table | None = None
     last_cell_line = -10
     last_one_cell = False  # the previous line was a cell on its own (`\tcell`)
+    last_kind: tuple[str, bool] = ("text", False)  # the previous cell line: its kind, and whether it held one cell
     prev_blank = True
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.replace("\u3000", " ")
@@ -73,12 +74,19 @@ def read_txt(data: bytes, name: str = "") -> Document:
         if table is None:
             table = Table([], index=len(doc.tables))
             doc.blocks.append(table)
-        one_cell = kind == "tab" and len(cells) == 1
-        if one_cell and table.rows and not prev_blank and last_cell_line == lineno - 1:
-            table.rows[-1].extend(cells)  # a cell per line: same row until a blank line
+        one_cell = len(cells) == 1
+        if one_cell and table.rows and not prev_blank and last_cell_line == lineno - 1 and last_kind == (kind, True):
+            # a cell per line: the same row until a blank line (tab) or a line of bare pipes (pipe)
+            table.rows[-1].extend(cells)
         else:
             table.rows.append(cells)
         last_cell_line = lineno
-        last_one_cell = one_cell
+        last_one_cell = one_cell and kind == "tab"
+        last_kind = (kind, one_cell)
         prev_blank = False
+    for t in doc.tables:  # which printed row each cell stands in (the parser tells padding from blanks by it)
+        for r, row in enumerate(t.rows):
+            for cell in row:
+                if cell is not None:
+                    cell.where["_row"] = (t.index, r)
     return doc

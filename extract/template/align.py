@@ -84,7 +84,7 @@ def likeness(printed: str, slot: Slot, group: str | None = None) -> float:
     for label in slot.labels:
         want_number, want = split_number(label)
         r = _ratio(core, want)
-        if core and want and len(core) > len(want) * 1.4 and want in core:
+        if len(want) >= 4 and len(core) > len(want) * 1.4 and want in core:
             r = max(r, 0.9)  # the row's label printed with more around it (a group header in the same cell)
         if number is not None and want_number is not None:
             r += 0.06 if number == want_number else -0.25

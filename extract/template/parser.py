@@ -123,29 +123,120 @@ def split_sections(doc: Document, out: ParsedTables | None = None) -> dict[str, 
 
 
 def runs_of(tokens: list[Token]) -> list[Run]:
+    """Labels followed by values; the values of one run come from the printed row of its label.
+
+    Where the reader knows the printed rows, a value printed in another row than the row's
+    label is never taken for one of its values: an empty one is that other row's spacer,
+    and a number starts a run of its own, without a label (its label cell printed empty),
+    which nothing will place.
+    """
     runs: list[Run] = []
     current = Run()
+    home: Any = None
     for tok in tokens:
         if tok.is_label:
             if current.values:
                 runs.append(current)
                 current = Run()
             current.labels.append(tok)
-        else:
-            current.values.append(tok)
+            home = _grid_row(tok)
+            continue
+        row = _grid_row(tok)
+        if row is not None and home is not None and row != home:
+            if tok.empty:
+                continue
+            if current.labels or current.values:
+                runs.append(current)
+            current = Run()
+        if home is None or (row is not None and row != home):
+            home = row if not tok.empty else home
+        current.values.append(tok)
     if current.labels or current.values:
         runs.append(current)
     return runs
 
 
-def fit(values: list[Token], width: int) -> list[Token] | None:
-    """Trim layout padding (empty cells) at the ends down to `width`; None if it won't fit."""
+def _grid_row(tok: Token) -> Any:
+    """The printed row a cell stands in, where the reader knows it."""
+    w = tok.where
+    if "_row" in w:
+        return w["_row"]
+    return (w.get("page"), w.get("table"), w["row"]) if "row" in w else None
+
+
+def _other_row_of_same_table(a: Token, b: Token) -> bool:
+    """Two cells the reader placed in different rows of one printed table: b cannot continue a's label.
+
+    A label cut by a page break continues in another table (or where the reader knows no
+    rows); a label printed in the next row of the same table is that row's own.
+    """
+    ra, rb = _grid_row(a), _grid_row(b)
+    if ra is None or rb is None or ra == rb:
+        return False
+    if isinstance(ra, tuple) and isinstance(rb, tuple) and len(ra) == len(rb) == 3:
+        return ra[:2] == rb[:2]
+    if isinstance(ra, tuple) and isinstance(rb, tuple) and len(ra) == len(rb) == 2:
+        return ra[0] == rb[0]
+    return False
+
+
+def _grid_col(tok: Token) -> Any:
+    w = tok.where
+    return (w.get("page"), w.get("table"), w["col"]) if "col" in w and "table" in w else None
+
+
+Columns = dict[tuple[Any, int], int]  # (grid column, row width) → position in the row, learned from rows that fit at once
+
+
+def fit(values: list[Token], width: int, columns: Columns | None = None) -> list[Token] | None:
+    """The row's `width` values, layout padding (empty cells) trimmed at the ends; None if that is not sure.
+
+    (Empty cells of other printed rows were already left out by `runs_of`.) When empties at
+    both ends leave more than one way to trim, the grid columns of rows that fitted at once
+    decide; else the row is not read (a blank cell must never shift its neighbours into the
+    wrong column).
+    """
     vals = list(values)
-    while len(vals) > width and vals and vals[-1].empty:
-        vals.pop()
-    while len(vals) > width and vals and vals[0].empty:
-        vals.pop(0)
-    return vals if len(vals) == width else None
+    excess = len(vals) - width
+    if excess < 0:
+        return None
+    lead = next((i for i, v in enumerate(vals) if not v.empty), len(vals))
+    trail = next((i for i, v in enumerate(reversed(vals)) if not v.empty), len(vals))
+    options = [i for i in range(excess + 1) if i <= lead and excess - i <= trail]
+    if len(options) == 1:
+        return vals[options[0] : options[0] + width]
+    if not options or columns is None:
+        return None
+    agree = [i for i in options if _columns_agree(vals[i : i + width], width, columns)]
+    return vals[agree[0] : agree[0] + width] if len(agree) == 1 else None
+
+
+def _columns_agree(window: list[Token], width: int, columns: Columns) -> bool:
+    known = 0
+    for pos, tok in enumerate(window):
+        col = _grid_col(tok)
+        if col is None or (col, width) not in columns:
+            continue
+        if columns[(col, width)] != pos:
+            return False
+        known += 1
+    return known > 0
+
+
+def learn_columns(rows: list[list[Token]], width: int, columns: Columns) -> None:
+    """Remember which grid column holds which position, from rows that fitted without doubt."""
+    conflict: set[tuple[Any, int]] = set()
+    for row in rows:
+        for pos, tok in enumerate(row):
+            col = _grid_col(tok)
+            if col is None:
+                continue
+            key = (col, width)
+            if columns.get(key, pos) != pos:
+                conflict.add(key)
+            columns[key] = pos
+    for key in conflict:
+        columns.pop(key, None)
 
 
 # ---- printed rows -------------------------------------------------------------------
@@ -211,7 +302,7 @@ def printed_rows(
             # the rest of this row's label may follow on the next page beside empty cells
             head = own[-1:] if own else []
             tail = "".join(norm(t.text) for t in nxt.labels[:2])
-            if head and not is_context(norm(head[0].text)):
+            if head and not is_context(norm(head[0].text)) and not _other_row_of_same_table(head[0], nxt.labels[0]):
                 candidates.append(norm(head[0].text) + tail)
         # the group in force for this row: a group label printed before its own label
         for t in context[:-1]:
@@ -293,6 +384,12 @@ class _Reader:
     def place(self, table: str, aligned: Aligned, measures: Callable[[str], tuple[str, ...]], key: tuple[str, str]) -> set[str]:
         """Write the values of every placed row; report rows that cannot be placed or read."""
         placed: dict[str, PrintedRow] = {}
+        columns: Columns = {}
+        for row, p in zip(aligned.rows, aligned.places, strict=True):
+            if p.slot is not None:
+                width = len(measures(aligned.slots[p.slot].code))
+                if (fitted := fit(row.values, width)) is not None:
+                    learn_columns([fitted], width, columns)
         for row, p in zip(aligned.rows, aligned.places, strict=True):
             if p.slot is None:
                 if row.has_values:
@@ -308,7 +405,7 @@ class _Reader:
             if p.pinned:
                 self.problem("label_variant", table, f"{table} {code}: the printed label '{row.shown}' was placed by its position between its neighbours", **{key[0]: code})
             ms = measures(code)
-            fitted = fit(row.values, len(ms))
+            fitted = fit(row.values, len(ms), columns)
             if fitted is None:
                 self.out.incomplete.add(table)
                 n = len([v for v in row.values if not v.empty])
@@ -350,6 +447,7 @@ def _prov(tok: Token) -> dict[str, Any]:
     for key in ("source", "confidence"):  # a cell read by OCR says so, with the engine's score
         if key in where:
             out[key] = where.pop(key)
+    where = {k: v for k, v in where.items() if not k.startswith("_")}
     if where:
         out["at"] = where
     return out
