@@ -63,6 +63,29 @@ def load(paths: tuple[Path, ...], workers: int, max_bytes: int, timeout_s: float
         click.echo(f"xxgk load: cannot load into {cfg.warehouse}: {exc}", err=True)
         sys.exit(1)
     click.echo(format_load(result.load, result.extracted, result.skipped_known))
+    if result.reextract is not None and result.reextract.stale:
+        click.echo(result.reextract.text())
+
+
+@main.command("reextract")
+@click.option("--all", "everything", is_flag=True, help="Read every landed document again, not only those an older extractor read.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True, help="Extract processes (0: one per core).")
+def reextract_cmd(everything: bool, workers: int) -> None:
+    """Read landed documents again from the raw store with the current extractor.
+
+    Documents whose reading changed get their rows replaced (one transaction per batch);
+    the others keep them. `xxgk load` and the DAG's load step do this on their own.
+    """
+    from extract.reextract import reextract
+    from extract.settings import Paths
+
+    cfg = Paths.from_env()
+    try:
+        result = reextract(cfg, everything=everything, workers=workers, progress=sys.stderr.isatty())
+    except Exception as exc:  # the warehouse cannot be opened or written
+        click.echo(f"xxgk reextract: cannot re-extract in {cfg.warehouse}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(result.text())
 
 
 def format_load(load_result, extracted: int, skipped: int) -> str:

@@ -28,6 +28,7 @@ from extract.pipeline import (
     write_staged,
 )
 from extract.rawstore import keep
+from extract.reextract import reextract
 from extract.report import Limits, extract_bytes
 from extract.settings import Paths
 from extract.sources import FolderSource, ListingSource, SourcesFile, UrlSource, load_sources
@@ -156,6 +157,18 @@ def attachment_links(html: bytes, base_url: str) -> list[str]:
     return found
 
 
+def apply_hints(report: dict[str, Any], hints: dict[str, Any]) -> None:
+    """Fill what the report does not say from what its source says; remember what was filled.
+
+    The filled fields are kept with the document (`hints`), so a re-extraction by a newer
+    extractor gets the same help the first reading had.
+    """
+    used = {k: v for k, v in hints.items() if v and not report.get(k)}
+    report.update(used)
+    if used:
+        report["hints"] = used
+
+
 def _extract_one(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None, known: set[str] | None = None) -> str:
     """Extract one fetched document to a staging file for the writer; return its path."""
     paths.ensure()
@@ -173,10 +186,7 @@ def _extract_one(fetched: dict[str, Any], paths: Paths, limits: Limits | None = 
         return str(write_staged(paths, Staged(None, "", 0, fetched["fetched_at"], fetch_record), name))
     data = Path(fetched["raw_path"]).read_bytes()
     report = extract_bytes(data, url, limits)
-    if fetched.get("agency_hint") and not report.get("agency"):
-        report["agency"] = fetched["agency_hint"]
-    if fetched.get("year_hint") and not report.get("report_year"):
-        report["report_year"] = fetched["year_hint"]
+    apply_hints(report, {"agency": fetched.get("agency_hint"), "report_year": fetched.get("year_hint")})
     return str(write_staged(paths, Staged(report, fetched["raw_path"], len(data), fetched["fetched_at"], fetch_record), name))
 
 def load(paths: Paths, staged: list[str] | list[list[str]] | None = None) -> dict[str, Any]:
@@ -186,16 +196,18 @@ def load(paths: Paths, staged: list[str] | list[list[str]] | None = None) -> dic
         flat = []
         for item in staged:
             flat.extend(Path(p) for p in ([item] if isinstance(item, str) else item))
+    reread = reextract(paths)
     result = load_staged(paths, flat)
     return {"loaded": result.loaded, "unchanged": result.unchanged, "new_sources": result.new_sources,
-            "by_status": result.by_status, "failed": result.failed}
+            "by_status": result.by_status, "failed": result.failed,
+            "reextracted": reread.reread, "reextract_changed": reread.changed, "reextract": reread.text()}
 
 
 def needs_build(loaded: dict[str, Any], paths: Paths) -> bool:
     """Marts are a function of `raw`: rebuild (and re-validate) only when this run changed it."""
     import duckdb
 
-    if loaded.get("loaded") or loaded.get("new_sources") or loaded.get("failed"):
+    if loaded.get("loaded") or loaded.get("new_sources") or loaded.get("failed") or loaded.get("reextract_changed"):
         return True
     if not paths.warehouse.exists():
         return True

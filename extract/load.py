@@ -53,6 +53,7 @@ create table if not exists raw.documents (
 alter table raw.documents add column if not exists narrative varchar;
 alter table raw.documents add column if not exists read_by varchar;
 alter table raw.documents add column if not exists extracted_at timestamp;
+alter table raw.documents add column if not exists hints varchar;
 create table if not exists raw.document_sources (
     sha256 varchar not null,
     source varchar not null,
@@ -187,7 +188,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
     docs: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
         "published_on", "template_version", "status", "region_status", "region_province", "region_city", "region_county",
-        "region_adcode", "region_candidates", "extractor_version", "narrative", "read_by", "extracted_at")}
+        "region_adcode", "region_candidates", "extractor_version", "narrative", "read_by", "extracted_at", "hints")}
     cells: dict[str, list[Any]] = {k: [] for k in (
         "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col",
         "source", "confidence", "verified")}
@@ -209,6 +210,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
             ("narrative", json.dumps(r.get("narrative"), ensure_ascii=False) if r.get("narrative") else None),
             ("read_by", r.get("read_by") or ("text" if r["status"] != "failed" else None)),
             ("extracted_at", now),
+            ("hints", json.dumps(r["hints"], ensure_ascii=False) if r.get("hints") else None),
         ):
             docs[k].append(v)
         for table, (a, b) in _KEYS.items():

@@ -1,6 +1,7 @@
 """The pipeline's steps as plain functions: the CLI and the Airflow DAG call these, nothing else.
 
     stage (extract one file, keep its bytes, write a staging file)  ── many workers
+    reextract (read again what an older extractor read)              ── one writer, many readers
     load_staged (bulk-load every staging file in one transaction)   ── one writer
     build (dbt build, then publish the serving copy and Parquet)    ── one process
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from extract.load import LoadResult, Staged, connect, known_hashes, load_batch
 from extract.rawstore import keep
+from extract.reextract import ReextractResult, reextract
 from extract.report import Limits, extract_bytes, failed_report
 from extract.settings import DBT_PROJECT_DIR, ROOT, Paths
 
@@ -76,6 +78,7 @@ class IngestResult:
     load: LoadResult
     extracted: int
     skipped_known: int
+    reextract: ReextractResult | None = None
 
 
 def stage_files(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits | None = None, progress: bool = False) -> list[Path]:
@@ -162,8 +165,9 @@ def ingest(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits
         else:
             fresh.append(f)
     staged.extend(stage_files(fresh, paths, workers, limits, progress))
+    reread = reextract(paths, workers=workers, limits=limits, progress=progress)
     result = load_staged(paths, staged, progress)
-    return IngestResult(result, extracted=len(fresh), skipped_known=len(files) - len(fresh))
+    return IngestResult(result, extracted=len(fresh), skipped_known=len(files) - len(fresh), reextract=reread)
 
 
 def dbt_env(paths: Paths) -> dict[str, str]:

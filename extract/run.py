@@ -16,6 +16,7 @@ import duckdb
 
 from extract.settings import ROOT, Paths
 from extract.sources import default_sources_path
+from extract.version import extractor_version
 
 DAG_ID = "xxgk_reports"
 
@@ -77,6 +78,8 @@ def summary(paths: Paths, started: datetime) -> str:
                from marts.fct_rule_results group by rule, severity order by cast(substr(rule, 2) as int)"""
         ).fetchall()
         checked = con.execute("select count(distinct document_id) from marts.fct_rule_results").fetchone()[0]
+        reread = con.execute("select count(*) from raw.documents where extracted_at >= ? and loaded_at < ?", [started, started]).fetchone()[0]
+        versions = dict(con.execute("select coalesce(extractor_version, '?'), count(*) from raw.documents group by 1").fetchall())
     finally:
         con.close()
     fmt = lambda d: ", ".join(f"{k} {v}" for k, v in sorted(d.items())) or "none"  # noqa: E731
@@ -86,6 +89,12 @@ def summary(paths: Paths, started: datetime) -> str:
     else:
         lines.append("  nothing new this run: every document offered by the sources is already in the warehouse"
                      " (dbt build and validation skipped; the marts are current).")
+    if reread:
+        lines.append(f"  {reread} landed report(s) read again by the new extractor and changed (rows replaced)")
+    current = extractor_version()
+    older = sum(v for k, v in versions.items() if k != current)
+    lines.append(f"  extractor {current}: {versions.get(current, 0)} document(s) read by it"
+                 + (f", {older} by older versions (no raw file to read again)" if older else ""))
     if not_modified:
         lines.append(f"  {not_modified} URL(s) unchanged since the last fetch (HTTP 304)")
     if fetch_failed:

@@ -74,9 +74,13 @@ def _clean_agency(name: str) -> str | None:
     name = name.strip(" ：:|，,。")
     if name.endswith("人民"):  # 2023年××县人民政府信息公开工作年度报告: its 政府 went into 政府信息公开
         name += "政府"
-    if len(name) < 2 or not re.search(r"[\u4e00-\u9fff]{2}", name):
+    if len(name) < 2 or not re.search(r"[\u4e00-\u9fff]{2}", name) or _DEICTIC.match(name):
         return None
     return name
+
+
+# 本局 / 我委 / 本单位 ...: the report speaks of itself without a name; that is no agency name
+_DEICTIC = re.compile(r"^(本|我|该)(局|委|办|厅|部|署|院|会|处|室|站|所|中心|单位|机关|部门|政府|镇|乡|街道|区|县|市)$")
 
 
 def published_on(lines: list[str]) -> date | None:

@@ -43,6 +43,9 @@ final as (
         documents.fetched_at,
         documents.loaded_at,
         documents.published_on,
+        documents.read_by,
+        documents.extractor_version,
+        documents.extracted_at,
         agencies.publisher_kind,
         case
             when documents.report_year is null then null

@@ -29,7 +29,7 @@ renamed as (
         region_adcode,
         region_candidates,
         extractor_version,
-        extracted_at,
+        coalesce(extracted_at, loaded_at) as extracted_at,
         read_by,
         narrative
 
