@@ -246,3 +246,27 @@ def test_year_first_title_in_every_format(fmt: str, monkeypatch: pytest.MonkeyPa
     rep = make_report(random.Random(31), "测试县人民政府", 2023)
     r = extract_bytes(RENDER[fmt](rep), _name(fmt))
     assert (r["agency"], r["report_year"], r["status"]) == ("测试县人民政府", 2023, "ok")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_table_four_with_its_first_cell_blank(fmt: str) -> None:
+    """Table 四's one row of values has no label of its own: a blank in its first cell is that row's cell."""
+    rep = make_report(random.Random(47), "测试县交通运输局", 2023, busy=True)
+    rep.litigation[("review", "upheld")] = None
+    rep.litigation[("suit_direct", "corrected")] = None
+    r = extract_bytes(RENDER[fmt](rep), _name(fmt))
+    assert r["status"] == "ok", r["problems"]
+    _expect(rep, r)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_rows_shifted_by_a_broken_merge_keep_their_columns(fmt: str, labels: Callable[..., None]) -> None:
+    """A typo in one row's group label breaks the group's merged cell: the rows after it stand one
+    column off the others. A blank first value there must not shift 自然人's neighbours."""
+    labels(requests={"denied_internal_affairs": ("（三）不子公开", "5.属于三类内部事物信息")})
+    rep = make_report(random.Random(340), "测试县交通运输局", 2023, busy=True)
+    for row in ("denied_process_info", "denied_admin_query", "unable_unclear"):
+        rep.requests[(row, "natural_person")] = None
+    r = extract_bytes(RENDER[fmt](rep), _name(fmt))
+    assert r["status"] == "ok", r["problems"]
+    _expect(rep, r)

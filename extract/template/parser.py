@@ -106,11 +106,17 @@ def split_sections(doc: Document, out: ParsedTables | None = None) -> dict[str, 
             continue
         assert isinstance(block, Table)
         for row in block.rows:
-            for cell in row:
+            for i, cell in enumerate(row):
                 if cell is None or is_page_number(cell.text):
                     continue
                 seq += 1
-                tok = _token(cell.text, cell.where, seq)
+                where = cell.where
+                if "col" in where:  # the last grid column the cell covers: the slots after it its span fills
+                    j = i + 1
+                    while j < len(row) and row[j] is None:
+                        j += 1
+                    where = {**where, "_end_col": where["col"] + j - i - 1}
+                tok = _token(cell.text, where, seq)
                 if out is not None:
                     out.tokens[seq] = tok
                 if tok.is_label:
@@ -133,8 +139,10 @@ def runs_of(tokens: list[Token]) -> list[Run]:
     runs: list[Run] = []
     current = Run()
     home: Any = None
+    held: list[Token] = []  # empty cells of another row: a spacer, unless that row's numbers follow
     for tok in tokens:
         if tok.is_label:
+            held = []
             if current.values:
                 runs.append(current)
                 current = Run()
@@ -144,10 +152,16 @@ def runs_of(tokens: list[Token]) -> list[Run]:
         row = _grid_row(tok)
         if row is not None and home is not None and row != home:
             if tok.empty:
+                if held and _grid_row(held[0]) != row:
+                    held = []
+                held.append(tok)
                 continue
             if current.labels or current.values:
                 runs.append(current)
             current = Run()
+            # a row of values without a label of its own (table 四): its leading blanks are its cells
+            current.values.extend(t for t in held if _grid_row(t) == row)
+        held = []
         if home is None or (row is not None and row != home):
             home = row if not tok.empty else home
         current.values.append(tok)
@@ -188,13 +202,15 @@ def _grid_col(tok: Token) -> Any:
 Columns = dict[tuple[Any, int], int]  # (grid column, row width) → position in the row, learned from rows that fit at once
 
 
-def fit(values: list[Token], width: int, columns: Columns | None = None) -> list[Token] | None:
+def fit(values: list[Token], width: int, columns: Columns | None = None, anchor: Token | None = None) -> list[Token] | None:
     """The row's `width` values, layout padding (empty cells) trimmed at the ends; None if that is not sure.
 
     (Empty cells of other printed rows were already left out by `runs_of`.) When empties at
     both ends leave more than one way to trim, the grid columns of rows that fitted at once
     decide; else the row is not read (a blank cell must never shift its neighbours into the
-    wrong column).
+    wrong column). Columns are counted from the row's own label cell where it stands in the
+    same printed row (`anchor`): rows of one table are often shifted against each other by
+    merged cells, but a value keeps its place after its label.
     """
     vals = list(values)
     excess = len(vals) - width
@@ -207,14 +223,25 @@ def fit(values: list[Token], width: int, columns: Columns | None = None) -> list
         return vals[options[0] : options[0] + width]
     if not options or columns is None:
         return None
-    agree = [i for i in options if _columns_agree(vals[i : i + width], width, columns)]
+    agree = [i for i in options if _columns_agree(vals[i : i + width], width, columns, anchor)]
     return vals[agree[0] : agree[0] + width] if len(agree) == 1 else None
 
 
-def _columns_agree(window: list[Token], width: int, columns: Columns) -> bool:
+def _column(tok: Token, anchor: Token | None) -> Any:
+    """A value's grid column, counted from its row's label cell when that is in the same printed row."""
+    col = _grid_col(tok)
+    if col is None or anchor is None:
+        return col
+    a = _grid_col(anchor)
+    if a is None or a[:2] != col[:2] or _grid_row(anchor) != _grid_row(tok):
+        return col
+    return (col[0], col[1], "after label", col[2] - anchor.where.get("_end_col", a[2]))
+
+
+def _columns_agree(window: list[Token], width: int, columns: Columns, anchor: Token | None = None) -> bool:
     known = 0
     for pos, tok in enumerate(window):
-        col = _grid_col(tok)
+        col = _column(tok, anchor)
         if col is None or (col, width) not in columns:
             continue
         if columns[(col, width)] != pos:
@@ -223,12 +250,12 @@ def _columns_agree(window: list[Token], width: int, columns: Columns) -> bool:
     return known > 0
 
 
-def learn_columns(rows: list[list[Token]], width: int, columns: Columns) -> None:
+def learn_columns(rows: list[list[Token]], width: int, columns: Columns, anchor: Token | None = None) -> None:
     """Remember which grid column holds which position, from rows that fitted without doubt."""
     conflict: set[tuple[Any, int]] = set()
     for row in rows:
         for pos, tok in enumerate(row):
-            col = _grid_col(tok)
+            col = _column(tok, anchor)
             if col is None:
                 continue
             key = (col, width)
@@ -389,7 +416,7 @@ class _Reader:
             if p.slot is not None:
                 width = len(measures(aligned.slots[p.slot].code))
                 if (fitted := fit(row.values, width)) is not None:
-                    learn_columns([fitted], width, columns)
+                    learn_columns([fitted], width, columns, _anchor(row))
         for row, p in zip(aligned.rows, aligned.places, strict=True):
             if p.slot is None:
                 if row.has_values:
@@ -405,7 +432,7 @@ class _Reader:
             if p.pinned:
                 self.problem("label_variant", table, f"{table} {code}: the printed label '{row.shown}' was placed by its position between its neighbours", **{key[0]: code})
             ms = measures(code)
-            fitted = fit(row.values, len(ms), columns)
+            fitted = fit(row.values, len(ms), columns, _anchor(row))
             if fitted is None:
                 self.out.incomplete.add(table)
                 n = len([v for v in row.values if not v.empty])
@@ -435,6 +462,15 @@ class _Reader:
         else:
             # every printed row was placed and read: the agency did not print these rows (R7 judges it)
             self.problem("row_not_printed", table, f"{table}: the report does not print the row(s) {', '.join(missing)}", **{key + "s": missing})
+
+
+def _anchor(row: PrintedRow) -> Token | None:
+    """The row's own label cell, when the reader placed it in the row of the values."""
+    if not row.labels or not row.values:
+        return None
+    first = next((v for v in row.values if not v.empty), row.values[0])
+    label = row.labels[-1]
+    return label if _grid_row(label) is not None and _grid_row(label) == _grid_row(first) else None
 
 
 def _prov(tok: Token) -> dict[str, Any]:
