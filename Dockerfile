@@ -8,7 +8,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
     UV_LINK_MODE=copy
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-wqy-microhei curl \
+ && apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-microhei curl \
  && rm -rf /var/lib/apt/lists/* \
  && pip install --no-cache-dir uv==0.13.8 \
  && useradd --create-home --uid 50000 xxgk

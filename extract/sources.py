@@ -52,7 +52,10 @@ class _Base(BaseModel):
 class FolderSource(_Base):
     kind: Literal["folder"]
     path: str
-    patterns: list[str] = ["*.pdf", "*.PDF", "*.docx", "*.doc", "*.html", "*.htm", "*.txt", "*.rtf"]
+    patterns: list[str] = [
+        "*.pdf", "*.PDF", "*.docx", "*.doc", "*.html", "*.htm", "*.txt", "*.rtf",
+        "*.ofd", "*.OFD", "*.wps", "*.xlsx", "*.xls", "*.et",
+    ]
 
 
 class UrlSource(_Base):
@@ -68,7 +71,7 @@ class UrlSource(_Base):
 class ListingSource(_Base):
     kind: Literal["listing"]
     url: str
-    link_patterns: list[str] = ["年度报告", "年报", r"\.pdf$", r"\.docx?$"]
+    link_patterns: list[str] = ["年度报告", "年报", r"\.pdf$", r"\.docx?$", r"\.ofd$", r"\.wps$", r"\.xlsx?$", r"\.et$"]
     next_patterns: list[str] = ["下一页", "下页", "next", "Next", "›", "»"]
     max_pages: int | None = Field(None, ge=1, le=1000)
     max_links: int = Field(500, ge=1)

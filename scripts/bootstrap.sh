@@ -29,6 +29,7 @@ fi
 if [ "$want_system" = 1 ]; then
   missing=()
   command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+  [ -e /usr/lib/libreoffice/program/libsclo.so ] || missing+=(libreoffice-calc-nogui)  # .xls / .et
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

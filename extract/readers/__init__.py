@@ -8,7 +8,7 @@ from io import BytesIO
 
 from extract.document import Document, ExtractionFailure
 
-FORMATS = ("txt", "html", "pdf", "docx", "doc")
+FORMATS = ("txt", "html", "pdf", "docx", "doc", "wps", "ofd", "xlsx", "xls", "et")
 
 
 def sniff_format(data: bytes, name: str = "") -> str:
@@ -26,10 +26,14 @@ def sniff_format(data: bytes, name: str = "") -> str:
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
             raise ExtractionFailure("unreadable_file", f"a zip container that cannot be opened: {exc}") from exc
         if "word/document.xml" in names:
-            return "docx"
-        raise ExtractionFailure("unreadable_file", "a zip file that is not a Word (.docx) document")
+            return "wps" if lower.endswith(".wps") else "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "OFD.xml" in names or any(n.lower() == "ofd.xml" for n in names):
+            return "ofd"
+        raise ExtractionFailure("unreadable_file", "a zip file that is not a Word (.docx), spreadsheet (.xlsx) or OFD document")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "doc"
+        return _ole_format(data, lower)
     if data.startswith(b"{\\rtf"):
         return "doc"  # RTF, often saved as .doc: LibreOffice converts it the same way
     low = head[:1024].lower()
@@ -39,7 +43,21 @@ def sniff_format(data: bytes, name: str = "") -> str:
         return "html"
     if _looks_like_text(data):
         return "txt"
-    raise ExtractionFailure("unreadable_file", "not a known document format (PDF, DOCX, DOC, HTML or text)")
+    raise ExtractionFailure("unreadable_file", "not a known document format (PDF, OFD, DOCX, DOC, WPS, XLSX, XLS, ET, HTML or text)")
+
+
+def _ole_format(data: bytes, lower: str) -> str:
+    """An OLE compound file: Word binary (.doc/.wps) or a workbook (.xls/.et), by its stream names."""
+    utf16 = lambda s: s.encode("utf-16-le")  # noqa: E731
+    if utf16("WordDocument") in data:
+        return "wps" if lower.endswith(".wps") else "doc"
+    if utf16("Workbook") in data or utf16("Book") in data:
+        return "et" if lower.endswith(".et") else "xls"
+    if lower.endswith(".wps"):
+        return "wps"
+    if lower.endswith((".xls", ".et")):
+        return "et" if lower.endswith(".et") else "xls"
+    return "doc"
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -103,4 +121,16 @@ def reader_for(fmt: str) -> Callable[..., Document]:
         from extract.readers.doc import read_doc
 
         return read_doc
+    if fmt == "wps":
+        from extract.readers.doc import read_wps
+
+        return read_wps
+    if fmt in ("xlsx", "xls", "et"):
+        from extract.readers import sheet
+
+        return {"xlsx": sheet.read_xlsx, "xls": sheet.read_xls, "et": sheet.read_et}[fmt]
+    if fmt == "ofd":
+        from extract.readers.ofd import read_ofd
+
+        return read_ofd
     raise ValueError(fmt)

@@ -26,11 +26,12 @@ def soffice_path() -> str | None:
 
 def convert(data: bytes, suffix: str, target: str, timeout_s: float = CONVERT_TIMEOUT_S) -> bytes:
     """Convert bytes with LibreOffice headless; its own profile dir, so calls may run in parallel."""
+    kind = "spreadsheet" if suffix in (".xls", ".et", ".xlsx") else "Word"
     soffice = soffice_path()
     if soffice is None:
         raise ExtractionFailure(
             "converter_missing",
-            "this is a legacy Word (.doc) file and LibreOffice (soffice) is not installed to convert it",
+            f"this is a legacy {kind} ({suffix}) file and LibreOffice (soffice) is not installed to convert it",
         )
     with tempfile.TemporaryDirectory(prefix="xxgk-lo-") as tmp:
         src = Path(tmp) / f"in{suffix}"
@@ -47,7 +48,7 @@ def convert(data: bytes, suffix: str, target: str, timeout_s: float = CONVERT_TI
             raise ExtractionFailure("timeout", f"LibreOffice did not convert the file within {timeout_s:.0f} s") from exc
         outs = list((Path(tmp) / "out").glob("*"))
         if not outs:
-            raise ExtractionFailure("unreadable_file", "LibreOffice could not convert the file (corrupt or not a Word document)")
+            raise ExtractionFailure("unreadable_file", f"LibreOffice could not convert the file (corrupt or not a {kind} document)")
         return outs[0].read_bytes()
 
 
@@ -56,4 +57,14 @@ def read_doc(data: bytes, name: str = "") -> Document:
     docx = convert(data, suffix, "docx")
     doc = read_docx(docx, name)
     doc.format = "doc"
+    return doc
+
+
+def read_wps(data: bytes, name: str = "") -> Document:
+    """Kingsoft Writer .wps: Word binary in practice (converted like .doc); some are DOCX inside."""
+    if data.startswith(b"PK\x03\x04"):
+        doc = read_docx(data, name)
+    else:
+        doc = read_docx(convert(data, ".doc", "docx"), name)
+    doc.format = "wps"
     return doc

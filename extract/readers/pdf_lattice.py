@@ -139,13 +139,23 @@ def read_page(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> tuple[list[
     raw_edges = [e for e in _edges(page) if (e["width"] if e["orientation"] == "h" else e["height"]) >= 1]
     if len(raw_edges) < 4:
         return None
+    return layout(raw_edges, lambda: _chars(textpage))
+
+
+def layout(
+    raw_edges: list[dict[str, Any]], get_chars: Any
+) -> tuple[list[tuple[float, list[list[str | None]]]], list[tuple[float, str]]] | None:
+    """Ruling edges (top-down points) and characters (char, x0, top, x1, bottom) → tables and lines.
+
+    Shared with the OFD reader, whose pages give the same two things.
+    """
     edges = merge_edges(raw_edges, SNAP, SNAP, JOIN, JOIN)
     edges = [e for e in edges if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= MIN_EDGE]
     cells = intersections_to_cells(edges_to_intersections(edges, INTERSECT, INTERSECT))
     tables = [t for t in cells_to_tables(cells) if len(t) > 1]
     if not tables:
         return None
-    chars = _chars(textpage)
+    chars = get_chars()
     if chars is None:
         return None
     out_tables: list[tuple[float, list[list[str | None]]]] = []
