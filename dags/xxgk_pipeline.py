@@ -17,6 +17,11 @@ MARTS = Asset("xxgk://warehouse/marts")
 RULES = Asset("xxgk://warehouse/marts/fct_rule_results")
 SERVING = Asset("xxgk://serving/marts")
 WRITER_POOL = "xxgk_duckdb_writer"  # one slot: DuckDB has one writer per file
+# Celery queues (ignored by the LocalExecutor and `airflow dags test`): extraction scales out
+# on any number of workers; the DuckDB writer tasks go to one worker with one slot.
+EXTRACT_QUEUE = os.environ.get("XXGK_EXTRACT_QUEUE", "extract")
+WRITER_QUEUE = os.environ.get("XXGK_WRITER_QUEUE", "writer")
+PARALLEL_BATCHES = int(os.environ.get("XXGK_PARALLEL_BATCHES", "16"))  # batches of one run in flight at once
 
 
 def _failure_callbacks() -> list[Any]:
@@ -63,7 +68,11 @@ DOC = """
 
 {what}
 
-`discover → fetch (mapped) → extract (mapped) → load (one writer) → dbt build → validate → publish`
+`discover → fetch (mapped per batch) → extract (mapped per batch) → load (one writer) → dbt build → validate → publish`
+
+- `discover` writes the work list to `<data>/work/<run_id>/batch-NNNNN.json` in batches of
+  `XXGK_BATCH_SIZE` documents (default 250) and hands on only batch descriptors: the number of
+  mapped tasks is ⌈documents / batch size⌉, far under Airflow's `max_map_length`.
 
 - Sources: the YAML file named by `XXGK_SOURCES` (default: `samples/sources.yml`).
 - State: the data folder `XXGK_DATA_DIR` (warehouse.duckdb, serving.duckdb, raw/, exports/, outbox/).
@@ -86,32 +95,43 @@ def _sources() -> str:
     return str(default_sources_path())
 
 
+def _run_id() -> str:
+    from airflow.sdk import get_current_context
+
+    return str(get_current_context()["run_id"])
+
+
 def build_pipeline(kinds: tuple[str, ...]) -> None:
-    @task
+    @task(queue=EXTRACT_QUEUE)
     def discover() -> list[dict[str, Any]]:
         from extract import jobs
 
-        return jobs.discover(_sources(), _paths(), kinds)
+        return jobs.plan_batches(_sources(), _paths(), _run_id(), kinds)
 
-    @task(retries=3, retry_exponential_backoff=True, map_index_template="{{ item['url'] if 'url' in item else item['path'] }}")
-    def fetch(item: dict[str, Any]) -> dict[str, Any]:
+    @task(queue=EXTRACT_QUEUE, retries=3, retry_exponential_backoff=True, max_active_tis_per_dagrun=PARALLEL_BATCHES,
+          map_index_template="batch {{ batch['batch'] }} ({{ batch['count'] }} documents)")
+    def fetch(batch: dict[str, Any]) -> dict[str, Any]:
         from extract import jobs
 
-        return jobs.fetch(item, _sources(), _paths())
+        return jobs.fetch_batch(batch, _sources(), _paths())
 
-    @task
-    def extract(fetched: dict[str, Any]) -> list[str]:
+    @task(queue=EXTRACT_QUEUE, max_active_tis_per_dagrun=PARALLEL_BATCHES,
+          map_index_template="batch {{ batch['batch'] }} ({{ batch['count'] }} documents)")
+    def extract(batch: dict[str, Any]) -> dict[str, Any]:
         from extract import jobs
 
-        return jobs.extract(fetched, _paths(), sources_path=_sources())
+        return jobs.extract_batch(batch, _paths(), sources_path=_sources())
 
-    @task(pool=WRITER_POOL, outlets=[RAW])
-    def load(staged: list[list[str]]) -> dict[str, Any]:
+    @task(queue=WRITER_QUEUE, pool=WRITER_POOL, outlets=[RAW])
+    def load(batches: list[dict[str, Any]]) -> dict[str, Any]:
         from extract import jobs
 
-        return jobs.load(_paths(), list(staged))
+        paths = _paths()
+        result = jobs.load_batches(paths, list(batches))
+        jobs.finish_run(paths, _run_id())
+        return result
 
-    @task(pool=WRITER_POOL, outlets=[MARTS])
+    @task(queue=WRITER_QUEUE, pool=WRITER_POOL, outlets=[MARTS])
     def dbt_build(loaded: dict[str, Any]) -> None:
         from airflow.sdk.exceptions import AirflowSkipException
 
@@ -121,22 +141,22 @@ def build_pipeline(kinds: tuple[str, ...]) -> None:
             raise AirflowSkipException("nothing new was loaded: the marts and rule results are current")
         jobs.dbt_build(_paths())
 
-    @task(pool=WRITER_POOL, outlets=[RULES])
+    @task(queue=WRITER_QUEUE, pool=WRITER_POOL, outlets=[RULES])
     def validate(_built: None = None) -> dict[str, Any]:
         from extract import jobs
 
         return jobs.validate(_paths())
 
-    @task(pool=WRITER_POOL, outlets=[SERVING])
+    @task(queue=WRITER_QUEUE, pool=WRITER_POOL, outlets=[SERVING])
     def publish(summary: dict[str, Any]) -> dict[str, Any]:
         from extract import jobs
 
         jobs.publish_marts(_paths())
         return summary
 
-    items = discover()
-    fetched = fetch.expand(item=items)
-    staged = extract.expand(fetched=fetched)
+    batches = discover()
+    fetched = fetch.expand(batch=batches)
+    staged = extract.expand(batch=fetched)
     loaded = load(staged)
     built = dbt_build(loaded)
     publish(validate(built))

@@ -5,7 +5,9 @@
 - a size cap, checked on Content-Length and while streaming;
 - ETag / Last-Modified remembered per URL (SQLite in the data folder, safe for parallel
   tasks): an unchanged report costs one small request (304) and no re-extraction;
-- at most `per_host` requests in flight per host within a process.
+- at most `per_host` requests in flight per host, across threads and across processes that
+  share the data folder (lock files `fetch_locks/<host>.<slot>.lock` beside the raw store):
+  the DAG's batches, run as separate task processes, are polite together.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import hashlib
 import re
 import sqlite3
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +68,34 @@ def _host_slot(host: str, per_host: int) -> threading.BoundedSemaphore:
         if host not in _host_locks:
             _host_locks[host] = threading.BoundedSemaphore(per_host)
         return _host_locks[host]
+
+
+@contextmanager
+def host_slot(host: str, per_host: int, lock_dir: Path | None = None, poll_s: float = 0.05) -> Iterator[None]:
+    """Hold one of `per_host` slots for `host`: in this process, then across processes (flock)."""
+    with _host_slot(host, per_host):
+        if lock_dir is None:
+            yield
+            return
+        import fcntl
+
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", host) or "_"
+        while True:
+            for k in range(max(1, per_host)):
+                fh = open(lock_dir / f"{safe}.{k}.lock", "a+b")  # noqa: SIM115 - held while the request runs
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    fh.close()
+                    continue
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+                    fh.close()
+                return
+            time.sleep(poll_s)
 
 
 class FetchState:
@@ -177,7 +210,7 @@ def fetch_url(
         reraise=True,
     )
     def attempt() -> tuple[httpx.Response, bytes, str]:
-        with _host_slot(urlparse(url).netloc, per_host), client(user_agent, timeout_s) as c:
+        with host_slot(urlparse(url).netloc, per_host, raw_root.parent / "fetch_locks"), client(user_agent, timeout_s) as c:
             return _get(c, url, headers, max_bytes)
 
     try:

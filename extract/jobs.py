@@ -242,3 +242,141 @@ def validate(paths: Paths, send_mail: bool = True) -> dict[str, Any]:
 
 def publish_marts(paths: Paths) -> None:
     publish(paths)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: what the DAG maps over. The work list lives in the data folder
+# (work/<run>/batch-NNNN.json → fetched-NNNN.json → staged-NNNN.json); Airflow only passes
+# small descriptors, so the number of mapped tasks is ⌈documents / batch size⌉ whatever the
+# sources hold. Each step rewrites its own file, so a rerun of a batch replaces, never adds.
+
+DEFAULT_BATCH_SIZE = 250
+
+
+def batch_size_from_env() -> int:
+    import os
+
+    try:
+        return max(1, int(os.environ.get("XXGK_BATCH_SIZE", DEFAULT_BATCH_SIZE)))
+    except ValueError:
+        return DEFAULT_BATCH_SIZE
+
+
+def work_dir(paths: Paths, run_id: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", run_id) or "run"
+    return paths.data / "work" / safe
+
+
+def _write_json(path: Path, value: Any) -> None:
+    import json
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> Any:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _batch_file(batch: dict[str, Any], step: str) -> Path:
+    return Path(batch["work"]) / f"{step}-{int(batch['batch']):05d}.json"
+
+
+def plan_batches(sources_path: str | Path, paths: Paths, run_id: str, kinds: tuple[str, ...] = ("folder", "url", "listing"),
+                 batch_size: int | None = None) -> list[dict[str, Any]]:
+    """Discover every document, write the work list in batches, return one small descriptor per batch."""
+    import shutil
+
+    size = batch_size or batch_size_from_env()
+    items = discover(sources_path, paths, kinds)
+    work = work_dir(paths, run_id)
+    shutil.rmtree(work, ignore_errors=True)  # a rerun of discover starts this run's list afresh
+    work.mkdir(parents=True, exist_ok=True)
+    out: list[dict[str, Any]] = []
+    for i, start in enumerate(range(0, len(items), size)):
+        chunk = items[start : start + size]
+        desc = {"batch": i, "work": str(work), "count": len(chunk)}
+        _write_json(_batch_file(desc, "batch"), chunk)
+        out.append(desc)
+    return out
+
+
+def fetch_batch(batch: dict[str, Any], sources_path: str | Path, paths: Paths) -> dict[str, Any]:
+    """Fetch every document of a batch; one that fails is recorded as failed, never raised."""
+    fetched: list[dict[str, Any]] = []
+    for item in _read_json(_batch_file(batch, "batch")):
+        try:
+            got = fetch(item, sources_path, paths)
+        except Exception as exc:  # one document never fails the batch
+            where = item.get("url") or item.get("path") or "?"
+            got = {k: item.get(k) for k in ("source_name", "agency_hint", "year_hint")}
+            got.update({"url": where, "status": "failed", "error_code": "fetch_error",
+                        "error": f"{where}: {type(exc).__name__}: {exc}", "fetched_at": _now(), "is_file": item.get("kind") == "file"})
+        fetched.append(got)
+    _write_json(_batch_file(batch, "fetched"), fetched)
+    return {**batch, "failed": sum(1 for f in fetched if f.get("status") == "failed")}
+
+
+def _failed_staged(fetched: dict[str, Any], paths: Paths, code: str, message: str) -> str:
+    """A document that could not be read, as a `failed` report (raw.documents), naming it and why."""
+    from extract.report import failed_report
+
+    url = fetched["url"]
+    sha = fetched.get("sha256") or hashlib.sha256(url.encode()).hexdigest()
+    report = failed_report(url, sha, code, message)
+    apply_hints(report, {"agency": fetched.get("agency_hint"), "report_year": fetched.get("year_hint")})
+    fetch_record = None if fetched.get("is_file") else {k: fetched.get(k) for k in (
+        "url", "source_name", "fetched_at", "status", "http_status", "error_code", "error", "sha256", "bytes")}
+    staged = Staged(report, fetched.get("raw_path") or "", int(fetched.get("bytes") or 0), fetched.get("fetched_at") or _now(), fetch_record)
+    return str(write_staged(paths, staged, _staging_name(sha, url)))
+
+
+def extract_batch(batch: dict[str, Any], paths: Paths, sources_path: str | Path | None = None,
+                  limits: Limits | None = None) -> dict[str, Any]:
+    """Extract every fetched document of a batch to staging files; list them for the writer.
+
+    The landed hashes are read once per batch. A document whose reading raises is staged as
+    a `failed` report naming it; the batch goes on. A rerun removes the staging files of the
+    previous attempt that the writer has not taken yet, so nothing is landed twice.
+    """
+    paths.ensure()
+    listing = _batch_file(batch, "staged")
+    if listing.exists():
+        for old in _read_json(listing):
+            Path(old).unlink(missing_ok=True)
+    known = _known(paths)
+    staged: list[str] = []
+    for fetched in _read_json(_batch_file(batch, "fetched")):
+        if fetched.get("is_file") and fetched.get("status") == "failed":
+            staged.append(_failed_staged(fetched, paths, fetched.get("error_code") or "unreadable_file", fetched.get("error") or "cannot be read"))
+            continue
+        try:
+            staged.extend(extract(fetched, paths, limits, known, sources_path=sources_path))
+        except Exception as exc:  # one document never fails the batch
+            staged.append(_failed_staged(fetched, paths, "extract_error", f"{type(exc).__name__}: {exc}"))
+    _write_json(listing, staged)
+    return {**batch, "staged": len(staged)}
+
+
+def load_batches(paths: Paths, batches: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one writer over the staged lists of every batch (a batch already landed has none left)."""
+    files: list[str] = []
+    for b in batches:
+        listing = _batch_file(b, "staged")
+        if listing.exists():
+            files.extend(p for p in _read_json(listing) if Path(p).exists())
+    result = load(paths, files)
+    result["batches"] = len(batches)
+    return result
+
+
+def finish_run(paths: Paths, run_id: str) -> None:
+    """Remove a run's work list once it is landed."""
+    import shutil
+
+    shutil.rmtree(work_dir(paths, run_id), ignore_errors=True)
