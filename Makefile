@@ -2,6 +2,7 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 N ?= 10000
+DAG_N ?= 3000
 
 .PHONY: help bootstrap run test lint bench docs clean
 
@@ -9,7 +10,7 @@ help:
 	@echo "make run    - run the main job end to end on the bundled sample reports"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff"
-	@echo "make bench  - benchmark (N=$(N) generated reports; e.g. make bench N=500)"
+	@echo "make bench  - benchmark (N=$(N) generated reports, and the DAG over DAG_N=$(DAG_N) uploads; e.g. make bench N=500 DAG_N=0)"
 
 bootstrap:
 	@./scripts/bootstrap.sh
@@ -26,7 +27,7 @@ lint: bootstrap
 	@.venv/bin/ruff check .
 
 bench: bootstrap
-	@$(PY) -m bench.run --n $(N)
+	@$(PY) -m bench.run --n $(N) --dag-n $(DAG_N)
 
 clean:
 	rm -rf .venv .tools data

@@ -137,6 +137,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--data", type=Path, default=None, help="bench data folder (default data/bench)")
     ap.add_argument("--pdf-sample", type=int, default=100)
+    ap.add_argument("--dag-n", type=int, default=3000, help="uploads for the DAG-vs-CLI figure (0: skip it)")
+    ap.add_argument("--dag-batch", type=int, default=250, help="documents per mapped batch task in the DAG figure")
     args = ap.parse_args()
     n = args.n
     base = (args.data or Paths.from_env().data / "bench").resolve()
@@ -196,10 +198,19 @@ def main() -> None:
         print(f"  pdf: plain pdfplumber {speed['plain_pages_s']} pages/s, ours {speed['ours_pages_s']} pages/s "
               f"({speed['files']} files, {speed['pages']} pages) -> {speed['speedup']}x")
     print("  single-process reports/s by format: " + ", ".join(f"{k} {v}" for k, v in results["format_rates"].items()))
+    dag_s = None
+    if args.dag_n:
+        from bench.dag import dag_vs_cli
+        from bench.dag import text as dag_text
+
+        results["dag"] = dag_vs_cli(args.dag_n, base, args.dag_batch)
+        dag_s = results["dag"]["dag"]["seconds"]
+        print(dag_text(results["dag"]), flush=True)
     (base / f"results-{n}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"bench N={n} total {total:.0f} s extract {results['extract']['per_s']}/s pdf-vs-plain {speed.get('speedup')}x "
           f"peak {peak / 1024:.1f} GB rerun {results['re-run unchanged']['seconds']:.0f} s "
-          f"cells {acc['accuracy_pct']:.2f}% fabricated {acc['fabricated']}")
+          f"cells {acc['accuracy_pct']:.2f}% fabricated {acc['fabricated']}"
+          + (f" dag {dag_s:.0f} s" if dag_s is not None else ""))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
     discover(sources) → fetch(item) ×N → extract(fetched) ×N → load() → dbt_build() → validate() → publish()
 
+The DAG runs the per-document steps in batches: plan_batches (discover, work list written to
+the data folder) → fetch_batch ×B → extract_batch ×B → load_batches, with B = ⌈N / batch size⌉.
 Items passed between steps are small dicts (Airflow XComs). Extraction writes staging files;
 only `load` writes the warehouse (one writer). A file or URL that fails is recorded, never
 fatal: the run goes on.
@@ -336,29 +338,68 @@ def _failed_staged(fetched: dict[str, Any], paths: Paths, code: str, message: st
     return str(write_staged(paths, staged, _staging_name(sha, url)))
 
 
+def batch_workers_from_env() -> int:
+    import os
+
+    try:
+        return max(1, int(os.environ.get("XXGK_BATCH_WORKERS", "1")))
+    except ValueError:
+        return 1
+
+
+_KNOWN: set[str] | None = None
+
+
+def _init_batch_worker(known: set[str]) -> None:
+    global _KNOWN
+    _KNOWN = known
+
+
+def _extract_safe(args: tuple[dict[str, Any], str, str | None, Limits | None]) -> list[str]:
+    """One document of a batch to staging files; whatever goes wrong is staged as a failed report."""
+    fetched, data_dir, sources_path, limits = args
+    paths = Paths(Path(data_dir))
+    if fetched.get("is_file") and fetched.get("status") == "failed":
+        return [_failed_staged(fetched, paths, fetched.get("error_code") or "unreadable_file", fetched.get("error") or "cannot be read")]
+    try:
+        return extract(fetched, paths, limits, _KNOWN if _KNOWN is not None else set(), sources_path=sources_path)
+    except Exception as exc:  # one document never fails the batch
+        return [_failed_staged(fetched, paths, "extract_error", f"{type(exc).__name__}: {exc}")]
+
+
 def extract_batch(batch: dict[str, Any], paths: Paths, sources_path: str | Path | None = None,
-                  limits: Limits | None = None) -> dict[str, Any]:
+                  limits: Limits | None = None, workers: int | None = None) -> dict[str, Any]:
     """Extract every fetched document of a batch to staging files; list them for the writer.
 
     The landed hashes are read once per batch. A document whose reading raises is staged as
     a `failed` report naming it; the batch goes on. A rerun removes the staging files of the
     previous attempt that the writer has not taken yet, so nothing is landed twice.
+    `workers` (default `XXGK_BATCH_WORKERS`, 1) > 1 reads the batch in that many processes.
     """
+    global _KNOWN
     paths.ensure()
     listing = _batch_file(batch, "staged")
     if listing.exists():
         for old in _read_json(listing):
             Path(old).unlink(missing_ok=True)
     known = _known(paths)
+    todo = [(f, str(paths.data), str(sources_path) if sources_path else None, limits) for f in _read_json(_batch_file(batch, "fetched"))]
+    workers = workers or batch_workers_from_env()
     staged: list[str] = []
-    for fetched in _read_json(_batch_file(batch, "fetched")):
-        if fetched.get("is_file") and fetched.get("status") == "failed":
-            staged.append(_failed_staged(fetched, paths, fetched.get("error_code") or "unreadable_file", fetched.get("error") or "cannot be read"))
-            continue
+    if workers > 1 and len(todo) > 2:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forked like extract.pipeline.stage_files (and the load task's re-extraction)
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_batch_worker, initargs=(known,)) as pool:
+            for out in pool.map(_extract_safe, todo, chunksize=max(1, len(todo) // (workers * 4))):
+                staged.extend(out)
+    else:
+        _KNOWN = known
         try:
-            staged.extend(extract(fetched, paths, limits, known, sources_path=sources_path))
-        except Exception as exc:  # one document never fails the batch
-            staged.append(_failed_staged(fetched, paths, "extract_error", f"{type(exc).__name__}: {exc}"))
+            for job in todo:
+                staged.extend(_extract_safe(job))
+        finally:
+            _KNOWN = None
     _write_json(listing, staged)
     return {**batch, "staged": len(staged)}
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def test_bench_smoke(tmp_path: Path) -> None:
     env = {**os.environ, "XXGK_DATA_DIR": str(tmp_path / "data")}
-    p = subprocess.run([sys.executable, "-m", "bench.run", "--n", "14", "--data", str(tmp_path / "bench"), "--pdf-sample", "3"],
+    p = subprocess.run([sys.executable, "-m", "bench.run", "--n", "14", "--data", str(tmp_path / "bench"), "--pdf-sample", "3", "--dag-n", "0"],
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     last = p.stdout.strip().splitlines()[-1]
