@@ -115,3 +115,55 @@ def test_report_page_with_an_attachment_is_followed(httpserver: HTTPServer, tmp_
     assert reports[1]["agency"] == "某县审计局"
     result = jobs.load(paths, [staged])
     assert result["loaded"] == 2
+
+
+def _fetch_many(args: tuple[list[str], str, int]) -> list[str]:
+    urls, root, per_host = args
+    state = FetchState(Path(root) / "state.sqlite")
+    return [fetch_url(u, Path(root) / "raw", state, per_host=per_host, backoff_s=0.01).status for u in urls]
+
+
+def test_per_host_limit_holds_across_processes(tmp_path: Path) -> None:
+    """Batches run as separate processes: `per_host` is counted across all of them (lock files in the data folder)."""
+    import multiprocessing
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = {"now": 0, "max": 0}
+    guard = threading.Lock()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with guard:
+                state["now"] += 1
+                state["max"] = max(state["max"], state["now"])
+            time.sleep(0.25)
+            with guard:
+                state["now"] -= 1
+            body = self.path.encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        ctx = multiprocessing.get_context("fork")
+        for per_host, limit in ((1, 1), (3, 3)):
+            state["max"] = 0
+            root = tmp_path / f"data{per_host}"
+            jobs = [([f"{base}/p{per_host}-{w}-{i}" for i in range(2)], str(root), per_host) for w in range(3)]
+            with ctx.Pool(3) as pool:
+                statuses = pool.map(_fetch_many, jobs)
+            assert all(s == "fetched" for batch in statuses for s in batch)
+            assert state["max"] <= limit, (per_host, state["max"])
+            if per_host > 1:
+                assert state["max"] > 1  # the processes do run at once: the limit above is what held them
+    finally:
+        server.shutdown()
