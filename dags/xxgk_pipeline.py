@@ -96,9 +96,11 @@ def _sources() -> str:
 
 
 def _run_id() -> str:
+    """The key of this run's work list: DAG and run (both DAGs may run at once)."""
     from airflow.sdk import get_current_context
 
-    return str(get_current_context()["run_id"])
+    ctx = get_current_context()
+    return f"{ctx['dag'].dag_id}__{ctx['run_id']}"
 
 
 def build_pipeline(kinds: tuple[str, ...]) -> None:

@@ -253,6 +253,7 @@ def publish_marts(paths: Paths) -> None:
 # sources hold. Each step rewrites its own file, so a rerun of a batch replaces, never adds.
 
 DEFAULT_BATCH_SIZE = 250
+WORK_KEEP_S = 7 * 24 * 3600
 
 
 def batch_size_from_env() -> int:
@@ -298,6 +299,10 @@ def plan_batches(sources_path: str | Path, paths: Paths, run_id: str, kinds: tup
     items = discover(sources_path, paths, kinds)
     work = work_dir(paths, run_id)
     shutil.rmtree(work, ignore_errors=True)  # a rerun of discover starts this run's list afresh
+    stale = time.time() - WORK_KEEP_S
+    for old in work.parent.glob("*") if work.parent.is_dir() else []:
+        if old.is_dir() and old.stat().st_mtime < stale:  # work lists of runs that never reached load
+            shutil.rmtree(old, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     out: list[dict[str, Any]] = []
     for i, start in enumerate(range(0, len(items), size)):
