@@ -1,5 +1,6 @@
 -- The rule results (R1–R11) of every current report, for BI and the mail: one row per check,
--- as int_rule_checks decides it, with the difference of its two sides.
+-- as int_rule_checks decides it, with the difference of its two sides (status passed, failed
+-- or not_checked, the words the mail, the dashboard and `xxgk show` read).
 -- Incremental like int_rule_checks: the checks recomputed in this run replace those of their
 -- reports; reports no longer current lose theirs.
 
@@ -42,7 +43,8 @@ final as (
         actual - expected as difference,
         severity,
         case status when 'pass' then true when 'fail' then false end as passed,
-        status,
+        -- the mart keeps its published vocabulary (passed / failed / not_checked)
+        case status when 'pass' then 'passed' when 'fail' then 'failed' else status end as status,
         reason,
         cells,
         checked_at
