@@ -125,6 +125,9 @@ joined as (
         cells.at_table,
         cells.at_row,
         cells.at_col,
+        cells.source as cell_source,
+        cells.confidence,
+        cells.verified,
         case
             when cells.value is not null then null
             when table_problems.document_id is not null then 'table_missing'
@@ -171,6 +174,9 @@ printed_elsewhere as (
         cells.at_table,
         cells.at_row,
         cells.at_col,
+        cells.source as cell_source,
+        cells.confidence,
+        cells.verified,
         null as missing_reason
 
     from cells

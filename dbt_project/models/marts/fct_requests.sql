@@ -35,6 +35,9 @@ final as (
         cells.at_table,
         cells.at_row,
         cells.at_col,
+        cells.cell_source,
+        cells.confidence,
+        cells.verified,
         cells.sort_order
 
     from cells
