@@ -52,13 +52,14 @@ rules as (
 
 changed as (
 
-    -- current reports not yet checked, or checked before they were (re)loaded
+    -- current reports not yet checked, or checked before they were (re)loaded or read again
+    -- by a newer extractor (xxgk reextract keeps loaded_at and moves extracted_at)
     select all_reports.document_id, all_reports.agency_id, all_reports.report_year
     from all_reports
     left join (select document_id, max(checked_at) as checked_at from {{ this }} group by document_id) as done
         on all_reports.document_id = done.document_id
     where done.document_id is null
-        or all_reports.loaded_at > done.checked_at
+        or greatest(all_reports.loaded_at, coalesce(all_reports.extracted_at, all_reports.loaded_at)) > done.checked_at
 
 ),
 
