@@ -23,9 +23,11 @@ from extract.pipeline import (
     _staging_name,
     load_staged,
     publish,
-    run_dbt,
     stage_known,
     write_staged,
+)
+from extract.pipeline import (
+    dbt_build as build_models,
 )
 from extract.rawstore import keep
 from extract.reextract import reextract
@@ -224,12 +226,8 @@ def needs_build(loaded: dict[str, Any], paths: Paths) -> bool:
         con.close()
 
 
-def dbt_build(paths: Paths) -> None:
-    from extract.load import connect
-
-    with connect(paths.warehouse):
-        pass
-    run_dbt(paths, "build")
+def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
+    build_models(paths, full_refresh)
 
 
 def validate(paths: Paths, send_mail: bool = True) -> dict[str, Any]:

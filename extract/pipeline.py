@@ -195,13 +195,22 @@ def run_dbt(paths: Paths, *args: str, quiet: bool = True) -> subprocess.Complete
     return proc
 
 
-def build(paths: Paths) -> None:
-    """dbt build (models and their tests, one process), then publish the serving copy."""
+def build(paths: Paths, full_refresh: bool = False) -> None:
+    """dbt build (models and their tests, one process), then publish the serving copy.
+
+    The per-report models are incremental (only reports changed since their last run are
+    rewritten); `full_refresh` rebuilds every model from raw, with the same result.
+    """
+    dbt_build(paths, full_refresh)
+    publish(paths)
+
+
+def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
+    """dbt build alone (the DAG publishes in its own step)."""
     paths.ensure()
     with connect(paths.warehouse):
         pass  # the raw schema exists even before the first load
-    run_dbt(paths, "build")
-    publish(paths)
+    run_dbt(paths, "build", *(["--full-refresh"] if full_refresh else []))
 
 
 def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
