@@ -9,7 +9,8 @@ break is drawn on both pages, its text on the first).
 
 `rules`: "lines" (a stroked PathObject per cell side), "rects" (each side a thin filled
 rectangle), "ctm" (one PathObject per table and page, drawn in points through a CTM, and
-text set in points through a CTM) — the three ways producers write rulings.
+text set in points through a CTM) — the three ways producers write rulings — or "none"
+(tables printed without rules). `narrow` value columns wrap four-digit numbers.
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ class _Writer:
             self.target = page
             if self.rules == "ctm":
                 self.table_path(segments)
-            else:
+            elif self.rules != "none":
                 for s in segments:
                     self.segment(*s)
             for tx, ty, line in texts:
@@ -240,7 +241,7 @@ class _Writer:
 
 def _widths(ncols: int, narrow: bool) -> list[float]:
     if ncols == 10:
-        return [10.0, 18.0, 62.0] + [(7.0 if narrow else 12.8)] * 7
+        return [10.0, 18.0, 62.0] + [(6.0 if narrow else 12.8)] * 7
     if ncols == 15:
         return [12.0] * 15
     return [60.0, 40.0, 40.0, 40.0]
