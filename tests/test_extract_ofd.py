@@ -185,3 +185,23 @@ def test_tables_are_numbered_in_reading_order() -> None:
     tables = [b for b in doc.blocks if isinstance(b, Table)]
     assert [t.index for t in tables] == list(range(len(tables)))
     assert all(c.where["table"] == t.index for t in tables for row in t.rows for c in row if c is not None)
+
+
+def test_hand_written_ofd_variants_producers_write() -> None:
+    """Page BaseLoc as a child element and relative to the zip's root; an absolute DocRoot;
+    a TextObject set in points through a CTM with a negative baseline; no DeltaX at all."""
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+    words = ["测试县教育局2023年政府信息公开工作年度报告", "本报告依据条例编制。", "一、总体情况"]
+    objs = "".join(
+        f'<ofd:TextObject ID="{10 + i}" Boundary="20 {30 + 10 * i} 170 8" CTM="0.3528 0 0 0.3528 0 0" Font="1" Size="10">'
+        f'<ofd:TextCode X="0" Y="-2">{w}</ofd:TextCode></ofd:TextObject>'
+        for i, w in enumerate(words)
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("OFD.xml", f"<ofd:OFD {ns}><ofd:DocBody><ofd:DocRoot>/Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        z.writestr("Doc_0/Document.xml", f'<ofd:Document {ns}><ofd:Pages><ofd:Page ID="1"><ofd:BaseLoc>Doc_0/Pages/Page_1/Content.xml</ofd:BaseLoc>'
+                   "</ofd:Page></ofd:Pages></ofd:Document>")
+        z.writestr("Doc_0/Pages/Page_1/Content.xml", f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="2">{objs}</ofd:Layer></ofd:Content></ofd:Page>')
+    doc = read_ofd(buf.getvalue(), "v.ofd")
+    assert [line.text for line in doc.lines] == words

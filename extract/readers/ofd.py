@@ -68,6 +68,14 @@ class _Zip:
         path = posixpath.normpath(loc.lstrip("/") if loc.startswith("/") else posixpath.join(base_dir, loc)).lstrip("/")
         return "" if path in ("", ".") or path.startswith("..") else path
 
+    def locate(self, base_dir: str, loc: str) -> str:
+        """`loc` relative to `base_dir` as the standard says; failing that, relative to the zip's root
+        (some producers write Doc_0/Pages/... from the root)."""
+        path = self.resolve(base_dir, loc)
+        if path and not self.has(path) and self.has(root := self.resolve("", loc)):
+            return root
+        return path
+
     def has(self, path: str) -> bool:
         return path in self.names or path.lower() in self.lower
 
@@ -320,7 +328,7 @@ def _resources(z: _Zip, doc_dir: str, common: etree._Element | None) -> dict[str
     units: dict[str, etree._Element] = {}
     for kind in ("PublicRes", "DocumentRes"):
         for loc in _children(common, kind):
-            path = z.resolve(doc_dir, loc.text or "")
+            path = z.locate(doc_dir, loc.text or "")
             if not path or not z.has(path):
                 continue
             res = z.xml(path)
@@ -328,6 +336,14 @@ def _resources(z: _Zip, doc_dir: str, common: etree._Element | None) -> dict[str
                 for unit in _children(group, "CompositeGraphicUnit"):
                     units[unit.get("ID", "")] = unit
     return units
+
+
+def _base_loc(el: etree._Element) -> str:
+    """A Page's or TemplatePage's BaseLoc: an attribute by the standard, a child element in some files."""
+    if loc := el.get("BaseLoc"):
+        return loc
+    child = _child(el, "BaseLoc")
+    return (child.text or "").strip() if child is not None else ""
 
 
 def _pages(z: _Zip) -> list[_Page]:
@@ -345,11 +361,11 @@ def _pages(z: _Zip) -> list[_Page]:
         document = z.xml(doc_path)
         common = _child(document, "CommonData")
         composites = _resources(z, doc_dir, common)
-        templates = {t.get("ID", ""): z.resolve(doc_dir, t.get("BaseLoc", "")) for t in _children(common, "TemplatePage")}
+        templates = {t.get("ID", ""): z.locate(doc_dir, _base_loc(t)) for t in _children(common, "TemplatePage")}
         for entry in _children(_child(document, "Pages"), "Page"):
             if len(pages) >= MAX_PAGES:
                 raise ExtractionFailure("too_large", f"the OFD has more than {MAX_PAGES} pages")
-            page_path = z.resolve(doc_dir, entry.get("BaseLoc", ""))
+            page_path = z.locate(doc_dir, _base_loc(entry))
             page_xml = z.xml(page_path)
             page = _Page()
             for t in _children(page_xml, "Template"):
