@@ -16,7 +16,7 @@ from extract.readers import sniff_format
 from extract.readers.ofd import PT_PER_MM, _Page, _path_object, _text_object, deltas, read_ofd
 from extract.report import extract_bytes
 from synth.ofd import HEADER, image_only_ofd, to_ofd
-from tests.conftest import needs_cjk_font
+from tests.conftest import cells, needs_cjk_font
 from tests.test_extract_formats import _expect, _report
 
 
@@ -205,3 +205,23 @@ def test_hand_written_ofd_variants_producers_write() -> None:
         z.writestr("Doc_0/Pages/Page_1/Content.xml", f'<ofd:Page {ns}><ofd:Content><ofd:Layer ID="2">{objs}</ofd:Layer></ofd:Content></ofd:Page>')
     doc = read_ofd(buf.getvalue(), "v.ofd")
     assert [line.text for line in doc.lines] == words
+
+
+def test_scanned_page_among_text_pages_is_named() -> None:
+    """A report whose page 2 is a scan: page 1 is read, page 2 is named as images only."""
+    rep = _report(5, 2023)
+    text = zipfile.ZipFile(io.BytesIO(to_ofd(rep)))
+    scan = zipfile.ZipFile(io.BytesIO(image_only_ofd(pages=1)))
+    doc_xml = text.read("Doc_0/Document.xml").replace(b"</ofd:CommonData>", b"<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes></ofd:CommonData>")
+    mixed = _rezip(to_ofd(rep), {"Doc_0/Document.xml": doc_xml, "Doc_0/Pages/Page_1/Content.xml": scan.read("Doc_0/Pages/Page_0/Content.xml")})
+    with zipfile.ZipFile(io.BytesIO(mixed), "a") as z:
+        z.writestr("Doc_0/DocumentRes.xml", scan.read("Doc_0/DocumentRes.xml"))
+        z.writestr("Doc_0/Res/page.png", scan.read("Doc_0/Res/page.png"))
+    r = extract_bytes(mixed, "mixed.ofd")
+    assert r["status"] == "partial"
+    codes = {p["code"]: p["message"] for p in r["problems"]}
+    assert "page(s) 2 hold only images" in codes["image_pages"]
+    assert {c["page"] for c in r["requests"]} == {1}, "what page 1 prints is still read"
+    truth = rep.truth()["requests"]
+    read = cells(r, "requests")
+    assert read and all(truth[k] == v for k, v in read.items()), "and nothing invented"

@@ -406,6 +406,11 @@ def read_ofd(data: bytes, name: str = "") -> Document:
             f"the OFD has no text layer ({len(pages)} page(s), {images} image(s), e.g. a scan); OCR is needed to read it",
         )
     doc = Document("ofd")
+    if image_pages := [n for n, p in enumerate(pages, start=1) if p.images and not p.chars]:
+        doc.problems.append({
+            "code": "image_pages", "table": None,
+            "message": f"page(s) {', '.join(map(str, image_pages))} hold only images (no text layer): what they print is not read (OCR is needed)",
+        })
     counter = 0
     for number, page in enumerate(pages, start=1):
         for _, block in sorted(_blocks(page, number), key=lambda x: x[0]):
