@@ -16,6 +16,7 @@ import pytest
 import synth.layout
 from extract.report import extract_bytes
 from synth.model import ITEM_LABELS, MEASURE_LABELS, REQUEST_LABELS, SynthReport, make_report
+from synth.ofd import to_ofd
 from synth.render import to_docx, to_html, to_pdf, to_txt
 from tests.conftest import cells, needs_cjk_font, sample
 from tests.test_extract_formats import _expect
@@ -27,6 +28,7 @@ RENDER: dict[str, Callable[[SynthReport], bytes]] = {
     "txt-tab": lambda rep: to_txt(rep, "tab_rows"),
     "docx": to_docx,
     "pdf": to_pdf,
+    "ofd": to_ofd,
 }
 FORMATS = [pytest.param(f, marks=needs_cjk_font) if f == "pdf" else f for f in RENDER]
 
@@ -92,7 +94,7 @@ def test_typos_and_variant_labels_keep_their_rows(fmt: str, labels: Callable[...
     rep = make_report(random.Random(17), "测试县交通运输局", 2023, busy=True)
     data = RENDER[fmt](rep)
     for typo in ("事物", "不子公开"):
-        assert typo.encode("gbk" if fmt == "html-gbk" else "utf-8") in data or fmt in ("docx", "pdf")
+        assert typo.encode("gbk" if fmt == "html-gbk" else "utf-8") in data or fmt in ("docx", "pdf", "ofd")
     r = extract_bytes(data, _name(fmt))
     assert r["status"] == "ok", r["problems"]
     _expect(rep, r)
