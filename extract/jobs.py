@@ -35,7 +35,6 @@ from extract.report import Limits, extract_bytes
 from extract.settings import Paths
 from extract.sources import FolderSource, ListingSource, SourcesFile, UrlSource, load_sources
 
-
 # what a source says about its documents, carried from discovery to extraction
 HINT_KEYS = ("source_name", "agency_hint", "year_hint", "region_hint")
 
