@@ -1,6 +1,6 @@
 """The rules suite, defined once in Python and registered into the file context in expectations/gx.
 
-One expectation per rule on the check rows (checks.py), selected with a row condition, so
+One expectation per rule on the check rows (dbt int_rule_checks, read from fct_rule_results), selected with a row condition, so
 each rule is its own line in Data Docs and none stands in for another.
 """
 
@@ -18,6 +18,11 @@ CHECKPOINT = "xxgk_rules"
 DATASOURCE = "xxgk"
 ASSET = "rule_checks"
 BATCH = "all_checks"
+# a failing check is named by its report and cells, not a row id
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": ["agency_name", "report_year", "rule", "scope", "cells_named"],
+}
 
 
 def context(data_docs_dir: Path, validations_dir: Path) -> Any:
@@ -55,6 +60,15 @@ def _same_suite(stored: Any, expectations: list[Any]) -> bool:
         return (cfg.type, repr(sorted(cfg.kwargs.items())), repr(sorted((cfg.meta or {}).items())))
 
     return sorted(map(key, stored.expectations)) == sorted(map(key, expectations))
+
+
+def _result_format(checkpoint: Any) -> dict[str, Any]:
+    rf = checkpoint.result_format
+    if hasattr(rf, "model_dump"):
+        rf = rf.model_dump(exclude_none=True)
+    if isinstance(rf, dict):
+        return {k: v for k, v in rf.items() if k in RESULT_FORMAT}
+    return {"result_format": str(rf)}
 
 
 def register(ctx: Any) -> Any:
@@ -98,15 +112,16 @@ def register(ctx: Any) -> Any:
         vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(data=batch, suite=suite, name=SUITE))
         changed = True
     try:
-        if changed:
+        stored = ctx.checkpoints.get(CHECKPOINT)
+        if changed or _result_format(stored) != RESULT_FORMAT:
             raise LookupError(CHECKPOINT)
-        return ctx.checkpoints.get(CHECKPOINT)
+        return stored
     except Exception:
         return ctx.checkpoints.add_or_update(
             gx.Checkpoint(
                 name=CHECKPOINT,
                 validation_definitions=[vd],
                 actions=[UpdateDataDocsAction(name="rebuild_data_docs")],
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]},
+                result_format=RESULT_FORMAT,
             )
         )

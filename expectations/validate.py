@@ -1,7 +1,8 @@
-"""`xxgk validate`: rule checks from the marts (read-only), the suite, rule results, Data Docs, mail."""
+"""`xxgk validate`: the rule rows dbt computed this run (read-only), the suite, Data Docs, mail."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,7 +12,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from expectations.checks import build_checks
 from expectations.mail import compose, send, settings_from_env
 from expectations.suites import context, register
 from extract.settings import Paths
@@ -55,60 +55,86 @@ def _severity(rule: str) -> str:
     return RULES[rule]["severity"]
 
 
-_CELL_COLUMNS = "document_id, {codes}, value, printed, missing_reason, page, line, at_table, at_row, at_col"
-CHUNK_AGENCIES = 100
+INDEX_COLUMNS = ["agency_name", "report_year", "rule", "scope", "cells_named"]  # how Data Docs name a failing check
 
 
-def read_frames(warehouse: Path) -> dict[str, pd.DataFrame]:
-    """All current reports and their cells (read-only); see iter_frames for bounded memory."""
-    return next(iter_frames(warehouse, chunk=None))
+def checks_of_run(warehouse: Path, since: datetime | None) -> pd.DataFrame:
+    """The check rows dbt computed since `since` (all of them when None), read-only.
 
-
-def iter_frames(warehouse: Path, chunk: int | None = CHUNK_AGENCIES):
-    """Frames for the rule checks, a few hundred agencies at a time (all years of an agency
-    together, so the continuity rules see the year before), from DuckDB opened read-only."""
+    The rules themselves are SQL (dbt int_rule_checks → marts.fct_rule_results); this only reads
+    the rows a run added, so a run with nothing new validates nothing.
+    """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        reports = con.execute("select * from marts.dim_report where is_current").df()
-        keys = reports["agency_id"].fillna(reports["document_id"])
-        agencies = list(dict.fromkeys(keys.tolist()))
-        step = chunk or max(1, len(agencies))
-        for start in range(0, max(1, len(agencies)), step):
-            part = reports[keys.isin(set(agencies[start : start + step]))]
-            docs = part["document_id"].tolist()
-            frames = {"reports": part}
-            for table, codes in (("requests", "row_code, applicant, is_outcome"), ("litigation", "proceeding, result"),
-                                 ("disclosures", "item, measure")):
-                frames[table] = con.execute(
-                    f"select {_CELL_COLUMNS.format(codes=codes)} from marts.fct_{table} where document_id in (select unnest(?))",
-                    [docs],
-                ).df()
-            yield frames
+        cond = "where checked_at > ?" if since else ""
+        return con.execute(
+            f"""select check_id, document_id, agency_id, agency_name, report_year, source, rule, scope, expected, actual,
+                       difference, severity, status, reason, cells, checked_at
+                from marts.fct_rule_results {cond}
+                order by rule_order, agency_name, report_year, document_id, check_order, scope""",
+            [since] if since else [],
+        ).df()
     finally:
         con.close()
 
 
-def run_suite(checks: pd.DataFrame, paths: Paths) -> tuple[pd.DataFrame, Path | None]:
-    """Run the checkpoint on the checkable rows; mark each row passed or failed from its result."""
+def cells_named(cells: Any, limit: int = 8) -> str:
+    """A failing check's cells in a few words for Data Docs: `row/col=value`, missing ones named."""
+    if not isinstance(cells, str) or not cells:
+        return ""
+    items = json.loads(cells)
+    telling = items if len(items) <= limit else [c for c in items if c.get("value") not in (0, 0.0)] or items
+    out = []
+    for c in telling[:limit]:
+        name = "/".join(x for x in (c.get("table") if c.get("table") in ("text", "report") else None, c.get("row"), c.get("col")) if x)
+        value = c.get("value")
+        shown = c.get("printed") if value is None else (str(int(value)) if float(value) == int(float(value)) else str(value))
+        out.append(f"{name}={shown if shown is not None else 'missing: ' + str(c.get('missing') or 'not found')}")
+    if len(telling) > limit:
+        out.append(f"… {len(telling)} cells")
+    return "; ".join(out)
+
+
+@dataclass
+class SuiteRun:
+    failing: set[tuple[Any, ...]]  # INDEX_COLUMNS[:4] of the checks Great Expectations found unexpected
+    page: Path | None  # the Data Docs page of this validation
+    index: Path | None
+
+
+def run_suite(checks: pd.DataFrame, paths: Paths) -> SuiteRun:
+    """Run the checkpoint on the checked rows of this run (not_checked ones have nothing to compare)."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    checks = checks.copy()
-    todo = checks[checks["status"] == "pending"][["check_id", "rule", "actual", "expected"]].copy()
-    todo["actual"] = todo["actual"].astype(float)
-    todo["expected"] = todo["expected"].astype(float)
+    todo = checks[checks["status"].isin(["passed", "failed"])].copy()
+    frame = pd.DataFrame({
+        "agency_name": todo["agency_name"].fillna("（未知机构）").astype(str),
+        "report_year": todo["report_year"].astype("Int64").astype(str),
+        "rule": todo["rule"].astype(str),
+        "scope": todo["scope"].astype(str),
+        "cells_named": todo["cells"].map(cells_named),
+        "actual": todo["actual"].astype(float),
+        "expected": todo["expected"].astype(float),
+    }).reset_index(drop=True)
     docs_dir = paths.data_docs
-    ctx = context(docs_dir, paths.data / "gx_validations")
-    checkpoint = register(ctx)
-    failing: set[str] = set()
-    if len(todo):
-        result = checkpoint.run(batch_parameters={"dataframe": todo.reset_index(drop=True)})
-        for run in result.run_results.values():
+    failing: set[tuple[Any, ...]] = set()
+    page: Path | None = None
+    if len(frame):  # nothing new: no context, no docs rebuild
+        ctx = context(docs_dir, paths.data / "gx_validations")
+        checkpoint = register(ctx)
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        for key, run in result.run_results.items():
             for r in run.results:
                 for item in r.result.get("unexpected_index_list") or []:
-                    failing.add(item["check_id"] if isinstance(item, dict) else todo.iloc[int(item)]["check_id"])
-    pending = checks["status"] == "pending"
-    checks.loc[pending, "status"] = checks.loc[pending, "check_id"].map(lambda c: "failed" if c in failing else "passed")
+                    failing.add(tuple(str(item[c]) for c in INDEX_COLUMNS[:4]))
+            for site in ctx.get_docs_sites_urls(resource_identifier=key):
+                url = site.get("site_url") or ""
+                if url.startswith("file://"):
+                    page = Path(url.removeprefix("file://"))
+        from expectations.offline import make_offline
+
+        make_offline(docs_dir)
     index = docs_dir / "index.html"
-    return checks, index if index.exists() else None
+    return SuiteRun(failing, page if page and page.exists() else None, index if index.exists() else None)
 
 
 def last_validation(warehouse: Path) -> datetime | None:
@@ -122,23 +148,15 @@ def last_validation(warehouse: Path) -> datetime | None:
         con.close()
 
 
-def write_results(warehouse: Path, checks: pd.DataFrame, started: datetime | None = None) -> None:
-    """Replace marts.fct_rule_results in one transaction (the one writer)."""
-    frame = checks.copy()
-    frame["difference"] = frame["actual"] - frame["expected"]
-    frame["passed"] = frame["status"].map({"passed": True, "failed": False}).astype("boolean")
-    frame = frame[["check_id", "document_id", "agency_id", "agency_name", "report_year", "source", "rule", "scope", "expected",
-                   "actual", "difference", "severity", "passed", "status", "reason", "cells"]]
+def record_run(warehouse: Path, started: datetime, checks: int, page: Path | None) -> None:
+    """Note the validation in marts.validation_runs (the one writer); the rule rows are dbt's."""
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute("begin transaction")
         con.execute("create schema if not exists marts")
-        con.register("rule_results_frame", frame)
-        con.execute("create or replace table marts.fct_rule_results as select * from rule_results_frame")
         con.execute("create table if not exists marts.validation_runs (validated_at timestamp)")
-        con.execute("insert into marts.validation_runs values (?)", [started or datetime.now(UTC).replace(tzinfo=None)])
-        con.execute("commit")
-        con.unregister("rule_results_frame")
+        con.execute("alter table marts.validation_runs add column if not exists checks integer")
+        con.execute("alter table marts.validation_runs add column if not exists data_docs_page varchar")
+        con.execute("insert into marts.validation_runs values (?, ?, ?)", [started, checks, str(page) if page else None])
     finally:
         con.close()
 
@@ -164,26 +182,28 @@ def unreadable_since(warehouse: Path, since: datetime | None) -> list[dict[str, 
     return [{"source": s, "reason": r} for s, r in docs] + [{"source": u, "reason": r} for u, r in fetches]
 
 
-def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, since: datetime | None = None) -> ValidationSummary:
+def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, since: datetime | None = None,
+             everything: bool = False) -> ValidationSummary:
+    """Validate the check rows dbt computed since the last validation (every row with `everything`)."""
     from extract.pipeline import publish
 
     paths.ensure()
     started = datetime.now(UTC).replace(tzinfo=None)
     if since is None:
         since = last_validation(paths.warehouse)  # what is new since the last validation
-    parts = []
-    reports_checked = 0
-    for frames in iter_frames(paths.warehouse):
-        parts.append(build_checks(frames["reports"], frames["requests"], frames["litigation"], frames["disclosures"]))
-        reports_checked += int(frames["reports"]["document_id"].nunique())
-        del frames
-    checks = pd.concat(parts, ignore_index=True) if parts else build_checks(*(pd.DataFrame() for _ in range(4)))
-    checks["check_id"] = [f"c{i}" for i in range(len(checks))]
-    checks, docs = run_suite(checks, paths)
-    write_results(paths.warehouse, checks, started)
+    checks = checks_of_run(paths.warehouse, None if everything else since)
+    suite = run_suite(checks, paths)
+    sql_failing = {tuple(str(x) for x in k) for k in zip(
+        checks.loc[checks["status"] == "failed", "agency_name"].fillna("（未知机构）"),
+        checks.loc[checks["status"] == "failed", "report_year"].astype("Int64").astype(str),
+        checks.loc[checks["status"] == "failed", "rule"], checks.loc[checks["status"] == "failed", "scope"], strict=True)}
+    disagree = sql_failing ^ suite.failing
+    if disagree:
+        raise ValidationDisagrees(f"Great Expectations and int_rule_checks disagree on {len(disagree)} check(s): {sorted(disagree)[:5]}")
+    record_run(paths.warehouse, started, len(checks), suite.page)
     if publish_copy:
         publish(paths)
-    summary = ValidationSummary(reports_checked=reports_checked, data_docs=docs)
+    summary = ValidationSummary(reports_checked=int(checks["document_id"].nunique()), data_docs=suite.page or suite.index)
     for rule, group in checks.groupby("rule"):
         counts = group["status"].value_counts().to_dict()
         summary.per_rule[str(rule)] = {k: int(counts.get(k, 0)) for k in ("failed", "passed", "not_checked")}
@@ -194,9 +214,13 @@ def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, si
     summary.unreadable = len(unreadable)
     if send_mail and (len(errors) or unreadable):
         settings = settings_from_env(paths.outbox)
-        msg = compose(_records(errors), _records(warnings), settings, docs, summary.reports_checked, unreadable)
+        msg = compose(_records(errors), _records(warnings), settings, summary.data_docs, summary.reports_checked, unreadable)
         summary.mail = send(msg, settings)
     return summary
+
+
+class ValidationDisagrees(RuntimeError):
+    """The suite found other failures than the SQL rules: a rule is defined twice, differently."""
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -1,7 +1,9 @@
-"""R1–R11: each rule positive and negative on small built reports; then on the real reports."""
+"""R1–R11 (the SQL of dbt int_rule_checks): each rule positive and negative on small built reports,
+validated by the Great Expectations suite; then on the real reports."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 from pathlib import Path
@@ -9,11 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from expectations.checks import build_checks
 from expectations.validate import run_suite
 from extract.settings import Paths
 from synth.model import SynthReport, make_report
-from tests.rules_helpers import frames
+from tests.rules_helpers import run_rules
 
 
 def _balanced(year: int, agency: str = "某县交通运输局", seed: int = 1, carried: dict | None = None) -> SynthReport:
@@ -70,10 +71,16 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
             extra = {"narrative": {"period_year": 2023, "statements": [{"kind": "requests", "count": n, "year": 2023, "text": f"收到申请{n}件"}]}}
         items.append((f"{name}-2022", prev, {"agency_id": agency}))
         items.append((f"{name}-2023", cur, {"agency_id": agency, **extra}))
-    f = frames(items)
-    checks = build_checks(f["reports"], f["requests"], f["litigation"], f["disclosures"])
-    out, docs = run_suite(checks, Paths(tmp_path_factory.mktemp("gx")).ensure())
-    assert docs is not None and docs.exists()
+    prev, cur = _pair()  # a balanced pair whose 2023 granted/natural_person cell was read by OCR, not verified
+    items.append(("ocr-2022", prev, {"agency_id": "agency-ocr"}))
+    items.append(("ocr-2023", cur, {"agency_id": "agency-ocr", "unverified": [("requests", "granted", "natural_person")]}))
+    paths = Paths(tmp_path_factory.mktemp("rules")).ensure()
+    out = run_rules(paths, items)
+    suite = run_suite(out, paths)
+    assert suite.page is not None and suite.page.exists()
+    # the suite finds exactly the failures the SQL found, each named by report, rule and scope
+    failed = out[out["status"] == "failed"]
+    assert suite.failing == {(str(a), str(y), r, s) for a, y, r, s in zip(failed["agency_name"], failed["report_year"], failed["rule"], failed["scope"], strict=True)}
     return out
 
 
@@ -101,6 +108,26 @@ def test_missing_cell_is_not_checked_not_passed(results: pd.DataFrame) -> None:
     rows = results[(results["document_id"] == "R7-2023") & (results["rule"] == "R4") & (results["scope"] == "proceeding=suit_direct")]
     assert list(rows["status"]) == ["not_checked"]
     assert "suit_direct/pending" in rows.iloc[0]["reason"]
+
+
+def test_unverified_ocr_cell_is_not_checked(results: pd.DataFrame) -> None:
+    rows = results[results["document_id"] == "ocr-2023"]
+    involved = rows[rows["scope"].isin(["applicant=natural_person", "applicant=total", "row=granted"]) & rows["rule"].isin(["R1", "R2", "R3"])]
+    by = {(r.rule, r.scope): (r.status, r.reason) for r in involved.itertuples()}
+    assert by[("R3", "applicant=natural_person")] == ("not_checked", "unverified OCR")
+    assert by[("R2", "row=granted")] == ("not_checked", "unverified OCR")
+    assert by[("R1", "applicant=natural_person")][0] == "passed"  # granted is not among R1's cells
+    cells = json.loads(rows[(rows["rule"] == "R3") & (rows["scope"] == "applicant=natural_person")].iloc[0]["cells"])
+    assert {"row": "granted", "col": "natural_person", "source": "ocr", "verified": False}.items() <= next(c for c in cells if c["row"] == "granted").items()
+    assert _status(results, "ocr-2022", "R3") == {"passed"}
+
+
+def test_failing_check_names_its_cells(results: pd.DataFrame) -> None:
+    row = results[(results["document_id"] == "R1-2023") & (results["rule"] == "R1") & (results["scope"] == "applicant=natural_person")].iloc[0]
+    cells = {(c["row"], c["col"]): c["value"] for c in json.loads(row["cells"])}
+    assert set(cells) == {("new_received", "natural_person"), ("carried_over", "natural_person"),
+                          ("outcome_total", "natural_person"), ("carried_forward", "natural_person")}
+    assert row["actual"] - row["expected"] == 1 and row["difference"] == 1
 
 
 def test_first_year_has_no_continuity_to_check(results: pd.DataFrame) -> None:
