@@ -72,7 +72,9 @@ def superset_venv() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             shutil.rmtree(venv, ignore_errors=True)
-            uv = ROOT / ".tools" / "bin" / "uv"
+            uv = ROOT / ".tools" / "bin" / "uv"  # scripts/bootstrap.sh installs it
+            if not uv.exists():
+                uv = Path(shutil.which("uv") or uv)
             env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "VIRTUAL_ENV": str(venv)}
             python = shutil.which("python3.11") or shutil.which("python3") or sys.executable
             t = time.perf_counter()
@@ -261,16 +263,23 @@ def test_dashboard_holds_every_chart(superset: Superset) -> None:
     assert r.status_code == 200, r.text
     names = {c["slice_name"] for c in r.json()["result"]}
     assert names == {c["slice_name"] for c in builder.load_bundle().charts.values()}
+    meta = json.loads(superset.get("/api/v1/dashboard/xxgk").json()["result"]["json_metadata"])
+    datasets = {d["table_name"]: d["id"] for d in superset.get("/api/v1/dataset/", params={"q": "(columns:!(id,table_name))"}).json()["result"]}
+    filters = meta["native_filter_configuration"]
+    assert [f["name"] for f in filters] == ["Province", "Report year", "Agency"]
+    assert all(f["targets"][0]["datasetId"] == datasets["mart_agency_year"] for f in filters), filters
+    assert {f["targets"][0]["column"]["name"] for f in filters} <= {c["column_name"] for c in builder.load_bundle().datasets["rule_checks"]["columns"]}
 
 
 def test_coverage_chart_matches_the_marts(chart_data, serving: Path) -> None:
-    got = {(r["province"], r["report_year"]): (r["reports"], r["on_time_reports"]) for r in chart_data["reports_by_province_year"]}
+    got = {(r["province_shown"], r["report_year"]): (r["reports"], r["on_time_reports"]) for r in chart_data["reports_by_province_year"]}
     want = {(p, y): (n, k) for p, y, n, k in _q(serving, """
-        select province, report_year, count(distinct document_id), count(distinct document_id) filter (where on_time)
+        select coalesce(province, '(region unresolved)'), report_year, count(distinct document_id), count(distinct document_id) filter (where on_time)
         from mart_agency_year group by all""")}
     assert got == want
     assert sum(n for n, _ in got.values()) == _q(serving, "select count(*) from dim_report where is_current")[0][0] == 17
     assert any(k < n for n, k in got.values()), "the late report shows as not on time"
+    assert ("(region unresolved)", 2022) in got, "an agency without a region is counted, not dropped"
 
 
 def test_requests_chart_matches_the_marts(chart_data, serving: Path) -> None:
@@ -380,3 +389,18 @@ def test_dashboard_renders_every_chart_in_chromium(superset: Superset, tmp_path:
     # the control: a blank strip of the page background has neither
     blank = img.crop((0, img.height - 40, img.width, img.height)).convert("L")
     assert ImageStat.Stat(blank).stddev[0] < 5
+
+
+def test_setup_again_changes_nothing(superset: Superset, serving: Path) -> None:
+    """What a restart of the compose service does: the same setup on the same metadata."""
+    bundle = Path(superset.env["SUPERSET_HOME"]) / "bundle.zip"
+    again = subprocess.run([str(superset.python), str(DEPLOY / "setup_superset.py"), str(bundle),
+                            f"duckdb:///{serving}?access_mode=read_only"], env=superset.env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
+    counts = {what: superset.get(f"/api/v1/{what}/", params={"q": "(page_size:100)"}).json()["count"]
+              for what in ("dashboard", "chart", "dataset", "database")}
+    assert counts == {"dashboard": 1, "chart": 5, "dataset": 2, "database": 1}
+    # a URI that is not read-only is refused before anything is touched
+    rw = subprocess.run([str(superset.python), str(DEPLOY / "setup_superset.py"), str(bundle), f"duckdb:///{serving}"],
+                        env=superset.env, capture_output=True, text=True, timeout=60)
+    assert rw.returncode == 2 and "not read-only" in rw.stderr

@@ -112,7 +112,30 @@ def _chart_export(stem: str, src: dict[str, Any], datasets: dict[str, dict[str, 
     }
 
 
-def _dashboard_export(stem: str, src: dict[str, Any], charts: dict[str, dict[str, Any]], chart_ids: dict[str, int]) -> dict[str, Any]:
+def _native_filters(where: str, src: dict[str, Any], datasets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """`filters:` of the dashboard source -> native filters (a select on one dataset's column; Superset
+    applies it to every chart whose dataset has a column of that name)."""
+    out = []
+    for n, f in enumerate(src.get("filters") or [], start=1):
+        dataset = datasets.get(f.get("dataset", ""))
+        if dataset is None:
+            raise BundleError(f"{where}: filter {f.get('name')!r} names dataset {f.get('dataset')!r}, which has no file")
+        if f["column"] not in {c["column_name"] for c in dataset.get("columns") or []}:
+            raise BundleError(f"{where}: filter {f['name']!r}: column {f['column']!r} is not in dataset {dataset['table_name']}")
+        out.append({
+            "id": f"NATIVE_FILTER-{n}-{f['column']}", "name": f["name"], "filterType": "filter_select", "type": "NATIVE_FILTER",
+            "targets": [{"datasetUuid": dataset["uuid"], "column": {"name": f["column"]}}],
+            "controlValues": {"enableEmptyFilter": False, "defaultToFirstItem": False, "multiSelect": True,
+                              "searchAllOptions": bool(f.get("search", False)), "inverseSelection": False},
+            "defaultDataMask": {"extraFormData": {}, "filterState": {}, "ownState": {}},
+            "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": []}, "tabsInScope": [],
+            "description": f.get("description", ""),
+        })
+    return out
+
+
+def _dashboard_export(stem: str, src: dict[str, Any], charts: dict[str, dict[str, Any]], chart_ids: dict[str, int],
+                      datasets: dict[str, dict[str, Any]]) -> dict[str, Any]:
     where = f"dashboards/{stem}.yaml"
     position: dict[str, Any] = {
         "DASHBOARD_VERSION_KEY": "v2",
@@ -148,7 +171,8 @@ def _dashboard_export(stem: str, src: dict[str, Any], charts: dict[str, dict[str
     metadata = {
         "color_scheme": "supersetColors", "refresh_frequency": 0, "expanded_slices": {}, "label_colors": {},
         "timed_refresh_immune_slices": [], "cross_filters_enabled": True, "default_filters": "{}",
-        "chart_configuration": {}, "native_filter_configuration": [], "shared_label_colors": [],
+        "chart_configuration": {}, "native_filter_configuration": _native_filters(where, src, datasets),
+        "shared_label_colors": [],
     }
     return {
         "dashboard_title": src["dashboard_title"], "description": src.get("description"), "css": src.get("css", ""),
@@ -171,7 +195,7 @@ def load_bundle(source: Path = SOURCE) -> Bundle:
     chart_src = {p.stem: _load(p) for p in sorted((source / "charts").glob("*.yaml"))}
     charts = {stem: _chart_export(stem, src, datasets) for stem, src in chart_src.items()}
     chart_ids = {stem: n for n, stem in enumerate(charts, start=1)}
-    dashboards = {p.stem: _dashboard_export(p.stem, _load(p), charts, chart_ids)
+    dashboards = {p.stem: _dashboard_export(p.stem, _load(p), charts, chart_ids, datasets)
                   for p in sorted((source / "dashboards").glob("*.yaml"))}
     uuids = [c["uuid"] for group in (databases, datasets, charts, dashboards) for c in group.values()]
     if len(uuids) != len(set(uuids)):
