@@ -247,6 +247,19 @@ def test_bundle_sources_are_checked(tmp_path: Path) -> None:
         builder.load_bundle(broken)
 
 
+def test_a_new_mart_is_one_generated_dataset_file(serving: Path, tmp_path: Path) -> None:
+    source = tmp_path / "bundle"
+    shutil.copytree(builder.SOURCE, source)
+    out = builder.new_dataset("dim_report", serving, source=source)
+    assert out == source / "datasets" / "xxgk" / "dim_report.yaml"
+    bundle = builder.load_bundle(source)
+    cols = [(c["column_name"], c["type"]) for c in bundle.datasets["dim_report"]["columns"]]
+    assert cols == _q(serving, "select column_name, data_type from information_schema.columns where table_name = 'dim_report' order by ordinal_position")
+    assert bundle.datasets["dim_report"]["database_uuid"] == bundle.databases["xxgk"]["uuid"]
+    with pytest.raises(builder.BundleError, match=r"no table main\.mart_nowhere"):
+        builder.new_dataset("mart_nowhere", serving, source=source)
+
+
 def test_the_database_is_the_serving_copy_read_only(superset: Superset, serving: Path) -> None:
     dbs = superset.get("/api/v1/database/", params={"q": "(columns:!(id,database_name,allow_dml))"}).json()["result"]
     assert [(d["database_name"], d["allow_dml"]) for d in dbs] == [("xxgk", False)], dbs

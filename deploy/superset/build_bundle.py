@@ -1,6 +1,7 @@
 """Build Superset's import bundle (a zip of YAML) from the sources in deploy/superset/bundle/.
 
     python deploy/superset/build_bundle.py OUT.zip
+    python deploy/superset/build_bundle.py --new-dataset TABLE SERVING.duckdb   # adds datasets/xxgk/TABLE.yaml
 
 The sources are Superset's own export format with three conveniences, so that they stay
 short and reviewable:
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -225,10 +227,50 @@ def write_zip(bundle: Bundle, out: Path) -> Path:
     return out
 
 
+def new_dataset(table: str, serving: Path, source: Path = SOURCE) -> Path:
+    """Write datasets/xxgk/TABLE.yaml for a table of the serving copy: its columns and types, a
+    `rows` metric, a fresh uuid. Edit it after (verbose names, metrics); the file is the source."""
+    import duckdb
+
+    out = source / "datasets" / "xxgk" / f"{table}.yaml"
+    if out.exists():
+        raise BundleError(f"{out}: exists already")
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        cols = con.execute("select column_name, data_type from information_schema.columns where table_schema = 'main' "
+                           "and table_name = ? order by ordinal_position", [table]).fetchall()
+    finally:
+        con.close()
+    if not cols:
+        raise BundleError(f"{serving}: no table main.{table}")
+    database = next(iter(_load(p) for p in sorted((source / "databases").glob("*.yaml"))))
+    numeric = ("DECIMAL", "DOUBLE", "FLOAT", "REAL", "HUGEINT")
+    config = {
+        "table_name": table, "schema": "main", "description": f"{table} of the serving copy (see its dbt docs).",
+        "sql": None, "main_dttm_col": None, "default_endpoint": None, "offset": 0, "cache_timeout": None, "params": None,
+        "template_params": None, "filter_select_enabled": True, "fetch_values_predicate": None, "extra": None,
+        "normalize_columns": False, "always_filter_main_dttm": False, "uuid": str(uuid.uuid4()),
+        "database_uuid": database["uuid"], "version": "1.0.0",
+        "metrics": [{"metric_name": "rows", "expression": "COUNT(*)", "verbose_name": "Rows"}],
+        "columns": [{"column_name": c, "type": t, "groupby": not t.startswith(numeric), "filterable": True,
+                     **({"is_dttm": True} if t in ("DATE", "TIMESTAMP") else {})} for c, t in cols],
+    }
+    out.write_text(f"# {table}: written by build_bundle.py --new-dataset from the serving copy; edit freely.\n"
+                   + yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if len(args) == 3 and args[0] == "--new-dataset":
+        try:
+            print(f"build_bundle: wrote {new_dataset(args[1], Path(args[2]))}")
+        except BundleError as exc:
+            print(f"build_bundle: {exc}", file=sys.stderr)
+            return 1
+        return 0
     if len(args) != 1:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        print("\n".join(__doc__.strip().splitlines()[2:4]), file=sys.stderr)
         return 2
     try:
         bundle = load_bundle()
