@@ -18,14 +18,18 @@ BUREAUS = ["交通运输局", "教育局", "卫生健康委员会", "人民政�
 YEARS = list(range(2019, 2026))
 
 
-def plan(n: int, seed: int = 2026, with_doc: bool = True) -> list[dict[str, Any]]:
-    """What to generate: agency, year, format and quirks of each report (deterministic)."""
+def plan(n: int, seed: int = 2026, with_doc: bool = True, agency_offset: int = 0) -> list[dict[str, Any]]:
+    """What to generate: agency, year, format and quirks of each report (deterministic).
+
+    `agency_offset` numbers the agencies from there, so a second corpus (the new reports of an
+    incremental run) names agencies the first one does not.
+    """
     rng = random.Random(seed)
     out: list[dict[str, Any]] = []
     agencies = max(1, n // len(YEARS))
     docs = 0
     for i in range(n):
-        a = i % agencies
+        a = agency_offset + i % agencies
         county = COUNTIES[a % len(COUNTIES)]
         agency = f"{county}{BUREAUS[(a // len(COUNTIES)) % len(BUREAUS)]}" + ("" if a < len(COUNTIES) * len(BUREAUS) else f"第{a}分局")
         year = YEARS[(i // agencies) % len(YEARS)]
@@ -83,7 +87,7 @@ def _make(args: tuple[dict[str, Any], str]) -> dict[str, Any]:
     return _truth(item)
 
 
-def build(n: int, folder: Path, workers: int = 0) -> Path:
+def build(n: int, folder: Path, workers: int = 0, seed: int = 2026, agency_offset: int = 0) -> Path:
     """Generate the corpus once; reuse it when it is already there."""
     folder.mkdir(parents=True, exist_ok=True)
     truth = folder / "truth.jsonl"
@@ -91,7 +95,7 @@ def build(n: int, folder: Path, workers: int = 0) -> Path:
         return folder
     from extract.readers.doc import soffice_path
 
-    items = plan(n, with_doc=soffice_path() is not None)
+    items = plan(n, seed=seed, with_doc=soffice_path() is not None, agency_offset=agency_offset)
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         rows = list(pool.map(_make, [(i, str(folder)) for i in items], chunksize=8))
     with truth.open("w", encoding="utf-8") as fh:

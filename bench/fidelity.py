@@ -34,9 +34,10 @@ import synth.layout
 import synth.render
 from extract.report import extract_bytes
 from synth.model import ITEM_LABELS, MEASURE_LABELS, REQUEST_LABELS, SynthReport, make_report
+from synth.ofd import to_ofd
 from synth.render import to_docx, to_html, to_pdf, to_txt
 
-FORMATS = ("html", "html-gbk", "txt-pipe", "txt-tab", "docx", "pdf")
+FORMATS = ("html", "html-gbk", "txt-pipe", "txt-tab", "docx", "pdf", "ofd")
 AGENCIES = ("测试县交通运输局", "某市河东区教育局", "某县人民政府", "某市自然资源和规划局", "某县市场监督管理局")
 TYPOS = {  # what agencies print instead of the template's label
     "requests": {
@@ -56,10 +57,15 @@ def render(rep: SynthReport, fmt: str, rng: random.Random | None = None, quirks:
         if quirks is not None:
             quirks += ["narrow_cells"] * narrow + ["table_cut_by_page"] * bool(pages)
         return to_pdf(rep, narrow=narrow, narrative_pages=pages)
+    if fmt == "ofd" and rng is not None:
+        narrow, filler, rules = rng.random() < 0.4, rng.choice([0, 0, 2, 6]), rng.choice(["lines", "rects", "ctm"])
+        if quirks is not None:
+            quirks += ["narrow_cells"] * narrow + [f"rules_{rules}"]
+        return to_ofd(rep, rules=rules, narrow=narrow, filler=filler)
     return {
         "html": lambda: to_html(rep), "html-gbk": lambda: to_html(rep, "gbk"),
         "txt-pipe": lambda: to_txt(rep, "pipe_rows"), "txt-tab": lambda: to_txt(rep, "tab_rows"),
-        "docx": lambda: to_docx(rep), "pdf": lambda: to_pdf(rep),
+        "docx": lambda: to_docx(rep), "pdf": lambda: to_pdf(rep), "ofd": lambda: to_ofd(rep),
     }[fmt]()
 
 

@@ -100,7 +100,8 @@ def format_load(load_result, extracted: int, skipped: int) -> str:
 
 
 @main.command()
-def build() -> None:
+@click.option("--full-refresh", is_flag=True, help="rebuild the incremental models from raw instead of adding what changed")
+def build(full_refresh: bool) -> None:
     """dbt build (models and tests), then publish the serving copy and Parquet exports."""
     from extract.pipeline import BuildFailed
     from extract.pipeline import build as run_build
@@ -108,7 +109,7 @@ def build() -> None:
 
     cfg = Paths.from_env()
     try:
-        run_build(cfg)
+        run_build(cfg, full_refresh=full_refresh)
     except BuildFailed as exc:
         click.echo(f"xxgk build: {exc}", err=True)
         sys.exit(1)

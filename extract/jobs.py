@@ -23,15 +23,20 @@ from extract.pipeline import (
     _staging_name,
     load_staged,
     publish,
-    run_dbt,
     stage_known,
     write_staged,
+)
+from extract.pipeline import (
+    dbt_build as build_models,
 )
 from extract.rawstore import keep
 from extract.reextract import reextract
 from extract.report import Limits, extract_bytes
 from extract.settings import Paths
 from extract.sources import FolderSource, ListingSource, SourcesFile, UrlSource, load_sources
+
+# what a source says about its documents, carried from discovery to extraction
+HINT_KEYS = ("source_name", "agency_hint", "year_hint", "region_hint")
 
 
 def _state(paths: Paths) -> FetchState:
@@ -47,7 +52,7 @@ def discover(sources_path: str | Path, paths: Paths, kinds: tuple[str, ...] = ("
     for s in sf.enabled():
         if s.kind not in kinds:
             continue
-        hints = {"source_name": s.name, "agency_hint": s.agency, "year_hint": s.year}
+        hints = {"source_name": s.name, "agency_hint": s.agency, "year_hint": s.year, "region_hint": s.region}
         if isinstance(s, FolderSource):
             folder = sf.folder(s)
             if not folder.is_dir():
@@ -74,7 +79,7 @@ def discover(sources_path: str | Path, paths: Paths, kinds: tuple[str, ...] = ("
 def fetch(item: dict[str, Any], sources_path: str | Path, paths: Paths) -> dict[str, Any]:
     """Bring one document's bytes into the raw store (or say why not)."""
     paths.ensure()
-    base = {k: item.get(k) for k in ("source_name", "agency_hint", "year_hint")}
+    base = {k: item.get(k) for k in HINT_KEYS}
     if item["kind"] == "error":
         return {**base, "url": item["url"], "status": "failed", "error_code": item["error_code"], "error": item["error"], "fetched_at": _now()}
     if item["kind"] == "file":
@@ -130,7 +135,7 @@ def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None,
                             max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
         else:
             got = fetch_url(url, paths.raw, _state(paths))
-        item = {k: fetched.get(k) for k in ("source_name", "agency_hint", "year_hint")}
+        item = {k: fetched.get(k) for k in HINT_KEYS}
         item["agency_hint"] = item.get("agency_hint") or report.get("agency")
         item["year_hint"] = item.get("year_hint") or report.get("report_year")
         out.append(_extract_one({**item, **got.__dict__}, paths, limits, known))
@@ -186,7 +191,8 @@ def _extract_one(fetched: dict[str, Any], paths: Paths, limits: Limits | None = 
         return str(write_staged(paths, Staged(None, "", 0, fetched["fetched_at"], fetch_record), name))
     data = Path(fetched["raw_path"]).read_bytes()
     report = extract_bytes(data, url, limits)
-    apply_hints(report, {"agency": fetched.get("agency_hint"), "report_year": fetched.get("year_hint")})
+    apply_hints(report, {"agency": fetched.get("agency_hint"), "report_year": fetched.get("year_hint"),
+                         "region": fetched.get("region_hint")})
     return str(write_staged(paths, Staged(report, fetched["raw_path"], len(data), fetched["fetched_at"], fetch_record), name))
 
 def load(paths: Paths, staged: list[str] | list[list[str]] | None = None) -> dict[str, Any]:
@@ -224,12 +230,8 @@ def needs_build(loaded: dict[str, Any], paths: Paths) -> bool:
         con.close()
 
 
-def dbt_build(paths: Paths) -> None:
-    from extract.load import connect
-
-    with connect(paths.warehouse):
-        pass
-    run_dbt(paths, "build")
+def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
+    build_models(paths, full_refresh)
 
 
 def validate(paths: Paths, send_mail: bool = True) -> dict[str, Any]:

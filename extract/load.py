@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from extract.regions import resolve
+from extract.regions import resolve, resolve_place
 from extract.template.numbers import read_number
 from extract.version import extractor_version
 
@@ -197,6 +197,9 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
         r = item.report
         sha = r["sha256"]
         region = resolve(r.get("agency"), set(r.get("region_hints") or ()))
+        if region.status != "resolved" and r.get("region"):  # the place its source states
+            stated = resolve_place(r["region"])
+            region = stated if stated.status == "resolved" else region
         fetched = datetime.fromisoformat(item.fetched_at)
         for k, v in (
             ("sha256", sha), ("source", r["source"]), ("format", r.get("format")), ("bytes", item.bytes), ("fetched_at", fetched),

@@ -26,7 +26,8 @@ from extract.reextract import ReextractResult, reextract
 from extract.report import Limits, extract_bytes, failed_report
 from extract.settings import DBT_PROJECT_DIR, ROOT, Paths
 
-MARTS = ("dim_agency", "dim_report", "dim_year", "fct_disclosures", "fct_requests", "fct_litigation", "mart_agency_year")
+MARTS = ("dim_agency", "dim_report", "dim_year", "fct_disclosures", "fct_requests", "fct_litigation", "mart_agency_year",
+         "mart_coverage", "mart_report_quality", "mart_agency_trends", "mart_region_year")
 BATCH = 500
 
 
@@ -179,7 +180,9 @@ def dbt_env(paths: Paths) -> dict[str, str]:
 
 def dbt_command(*args: str) -> list[str]:
     dbt = Path(sys.executable).parent / "dbt"
-    return [str(dbt if dbt.exists() else shutil.which("dbt") or "dbt"), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    # XXGK_DBT_PROJECT_DIR: a deployment's own copy of the project (e.g. its agency_aliases seed)
+    project = os.environ.get("XXGK_DBT_PROJECT_DIR") or str(DBT_PROJECT_DIR)
+    return [str(dbt if dbt.exists() else shutil.which("dbt") or "dbt"), *args, "--project-dir", project, "--profiles-dir", project]
 
 
 class BuildFailed(RuntimeError):
@@ -195,13 +198,22 @@ def run_dbt(paths: Paths, *args: str, quiet: bool = True) -> subprocess.Complete
     return proc
 
 
-def build(paths: Paths) -> None:
-    """dbt build (models and their tests, one process), then publish the serving copy."""
+def build(paths: Paths, full_refresh: bool = False) -> None:
+    """dbt build (models and their tests, one process), then publish the serving copy.
+
+    The per-report models are incremental (only reports changed since their last run are
+    rewritten); `full_refresh` rebuilds every model from raw, with the same result.
+    """
+    dbt_build(paths, full_refresh)
+    publish(paths)
+
+
+def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
+    """dbt build alone (the DAG publishes in its own step)."""
     paths.ensure()
     with connect(paths.warehouse):
         pass  # the raw schema exists even before the first load
-    run_dbt(paths, "build")
-    publish(paths)
+    run_dbt(paths, "build", *(["--full-refresh"] if full_refresh else []))
 
 
 def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:

@@ -117,7 +117,6 @@ def places_named(text: str) -> set[str]:
 def resolve(agency: str | None, hint_codes: set[str] | None = None) -> Region:
     if not agency:
         return Region("unknown")
-    by_code, _ = _index()
     name = re.sub(r"\s+", "", agency)
     chain = _scan(name)
     if not chain:
@@ -139,7 +138,21 @@ def resolve(agency: str | None, hint_codes: set[str] | None = None) -> Region:
             unique = hinted
     if len(unique) > 1:
         return Region("ambiguous", candidates=tuple(sorted(f"{c.adcode} {_full(c)}" for c in unique.values())))
-    d = next(iter(unique.values()))
+    return _region_of(next(iter(unique.values())))
+
+
+def resolve_place(place: str) -> Region:
+    """The region a source states: an adcode (350128, or 3501 / 35 padded) or a place name."""
+    text = re.sub(r"\s+", "", str(place))
+    if text.isdigit():
+        by_code, _ = _index()
+        d = by_code.get(text.ljust(6, "0")[:6])
+        return _region_of(d) if d else Region("unknown")
+    return resolve(text)
+
+
+def _region_of(d: Division) -> Region:
+    by_code, _ = _index()
     province = by_code.get(d.province_code)
     city = by_code.get(d.city_code) if d.level in ("county", "city") else None
     city_name = city.name if city and city.level == "city" else None

@@ -5,6 +5,7 @@
       - {name: uploads, kind: folder, path: reports}
       - {name: city, kind: listing, url: https://…/ndbg/, link_patterns: [年度报告], max_pages: 3}
       - {name: one, kind: url, urls: [https://…/2023.pdf], agency: 某局, year: 2023}
+      - {name: county, kind: folder, path: uploads/county, region: "350128"}
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class _Base(BaseModel):
     enabled: bool = True
     agency: str | None = None
     year: int | None = Field(None, ge=2000, le=2100)
+    # where the source's agencies are (an adcode like 350128, or a place name like 福建省平潭综合实验区):
+    # the place of an agency whose report names none (城关镇, 财政局), part of its identity
+    region: str | None = Field(None, min_length=2, max_length=40)
 
 
 class FolderSource(_Base):

@@ -91,7 +91,7 @@ def test_corrupt_or_empty_file_fails_plainly(fmt: str) -> None:
 
 
 def test_web_page_linking_an_xlsx_attachment_is_followed(httpserver, tmp_path: Path) -> None:
-    """附件 links to .xlsx (and .ofd once written) are fetched and extracted like PDFs."""
+    """附件 links to .xlsx are fetched and extracted like PDFs (.ofd: tests/test_extract_ofd.py)."""
     from extract import jobs
     from extract.fetch import FetchState, fetch_url
     from extract.load import Staged

@@ -16,6 +16,7 @@ import pytest
 import synth.layout
 from extract.report import extract_bytes
 from synth.model import ITEM_LABELS, MEASURE_LABELS, REQUEST_LABELS, SynthReport, make_report
+from synth.ofd import to_ofd
 from synth.render import to_docx, to_html, to_pdf, to_txt
 from tests.conftest import cells, needs_cjk_font, sample
 from tests.test_extract_formats import _expect
@@ -27,6 +28,7 @@ RENDER: dict[str, Callable[[SynthReport], bytes]] = {
     "txt-tab": lambda rep: to_txt(rep, "tab_rows"),
     "docx": to_docx,
     "pdf": to_pdf,
+    "ofd": to_ofd,
 }
 FORMATS = [pytest.param(f, marks=needs_cjk_font) if f == "pdf" else f for f in RENDER]
 
@@ -92,7 +94,7 @@ def test_typos_and_variant_labels_keep_their_rows(fmt: str, labels: Callable[...
     rep = make_report(random.Random(17), "测试县交通运输局", 2023, busy=True)
     data = RENDER[fmt](rep)
     for typo in ("事物", "不子公开"):
-        assert typo.encode("gbk" if fmt == "html-gbk" else "utf-8") in data or fmt in ("docx", "pdf")
+        assert typo.encode("gbk" if fmt == "html-gbk" else "utf-8") in data or fmt in ("docx", "pdf", "ofd")
     r = extract_bytes(data, _name(fmt))
     assert r["status"] == "ok", r["problems"]
     _expect(rep, r)
@@ -215,6 +217,8 @@ TITLES = {
     "split, agency first": (["测试县交通运输局", "2023年政府信息公开工作年度报告"], "测试县交通运输局", 2023),
     "period only": (["测试县交通运输局政府信息公开工作年度报告", "本报告所列数据统计期限自2021年1月1日起至2021年12月31日止。"], "测试县交通运输局", 2021),
     "publisher field": (["政府信息公开工作年度报告", "发布机构：测试县交通运输局", "统计期限自2021年1月1日起至2021年12月31日止"], "测试县交通运输局", 2021),
+    "running header above a year-first title": (["政务公开", "2023年测试县人民政府政府信息公开工作年度报告"], "测试县人民政府", 2023),
+    "site header above Chinese numerals first": (["首页", "二〇二三年度测试县交通运输局政府信息公开工作年度报告"], "测试县交通运输局", 2023),
     "signature": (["2022年政府信息公开工作年度报告", "一、总体情况", "……", "测试县交通运输局", "2023年1月20日"], "测试县交通运输局", 2022),
 }
 

@@ -18,6 +18,7 @@ _NAME = r"[\u4e00-\u9fff（）()·×][\u4e00-\u9fff（）()·×0-9０-９]{1,39}
 _TITLE = re.compile(rf"(?P<agency>{_NAME})\s*(?:关于)?\s*(?:(?P<year>{_YEAR})\s*年\s*度?\s*(?:的)?\s*)?{_REPORT}")
 # 2023年(度)××县人民政府政府信息公开工作年度报告 — the year first
 _TITLE_YEAR_FIRST = re.compile(rf"(?P<year>{_YEAR})\s*年\s*度?\s*(?P<agency>{_NAME})?\s*{_REPORT}")
+_LEADING_YEAR = re.compile(rf"(?P<year>{_YEAR})\s*年\s*度?\s*")
 _TITLE_YEAR = re.compile(rf"(?P<year>{_YEAR})\s*年\s*度?\s*(?:的)?\s*(?:{_NAME})?\s*{_REPORT}")
 _PERIOD = re.compile(rf"统计(?:期限|期间|时限|时段|周期|范围)?.{{0,8}}?({_YEAR})\s*年\s*(?:1|一|01)\s*月\s*(?:1|一|01)\s*日")
 _PUBLISHER = re.compile(r"(?:发布机构|发文机关|发布单位|发布部门|公开主体|信息公开主体)\s*[:：]?\s*\|?\s*([\u4e00-\u9fff（）()]{2,40})")
@@ -150,6 +151,10 @@ def _title_hits(lines: list[str]) -> list[tuple[str | None, int | None]]:
             if len(joined) > 90:
                 break
             hit = _title_in(joined, parts)
+            if hit is not None and width > 1:
+                own = _title_in("".join(parts[1:]), parts[1:])
+                if own is not None and own[0] is not None and own[1] is not None:
+                    break  # a running header above a whole title: the title is read from its own lines
             if hit is not None:
                 hits.append(hit)
                 break
@@ -175,6 +180,10 @@ def _title_in(joined: str, parts: list[str]) -> tuple[str | None, int | None] | 
                     start = offset
                 offset += len(part)
             name = _clean_agency(joined[start:end])
+            lead = _LEADING_YEAR.match(name or "")
+            if lead:  # 政务公开 / 2023年××县人民政府…: a line above a year-first title
+                year = year or _year_number(lead.group("year"))
+                name = _clean_agency(name[lead.end():])
         if name and re.search(r"(发布|公布|印发|公开了?)$", name):
             return None  # 我县发布2023年…年度报告: a news item about the report
         if name is None and year is None:

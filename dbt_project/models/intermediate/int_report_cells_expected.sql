@@ -1,24 +1,49 @@
 -- Every cell the report's template prints, for every current report that was read:
 -- the value read, or NULL with the reason it is missing. A blank cell is never 0.
+-- Incremental: only the current reports (re)written in raw since this table last saw them are
+-- expanded again (delete+insert on document_id); rows of reports no longer current are removed.
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='document_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where document_id not in (select document_id from {{ ref('int_documents_ranked') }} where is_current)"
+    )
+}}
 
 with
 
 documents as (
 
-    select * from {{ ref('int_documents_ranked') }}
+    select
+        *,
+        {{ read_at('int_documents_ranked') }} as read_at
+
+    from {{ ref('int_documents_ranked') }}
     where is_current
+    {% if is_incremental() %}
+        and not exists (
+            select 1 from {{ this }} as held
+            where held.document_id = int_documents_ranked.document_id
+                and held.read_at = {{ read_at('int_documents_ranked') }}
+        )
+    {% endif %}
 
 ),
 
 cells as (
 
     select * from {{ ref('stg_raw__report_cells') }}
+    where document_id in (select document_id from documents)
 
 ),
 
 problems as (
 
     select * from {{ ref('stg_raw__extraction_problems') }}
+    where document_id in (select document_id from documents)
 
 ),
 
@@ -47,6 +72,7 @@ table_versions as (
 
     select
         documents.document_id,
+        documents.read_at,
         tables.table_name,
         coalesce(
             (
@@ -72,6 +98,7 @@ expected as (
 
     select
         table_versions.document_id,
+        table_versions.read_at,
         table_versions.table_version,
         template_cells.table_name,
         template_cells.row_code,
@@ -159,6 +186,7 @@ printed_elsewhere as (
     -- keep it as printed rather than drop it
     select
         cells.document_id,
+        table_versions.read_at,
         table_versions.table_version,
         cells.table_name,
         cells.row_code,

@@ -56,10 +56,14 @@ changed as (
     -- by a newer extractor (xxgk reextract keeps loaded_at and moves extracted_at)
     select all_reports.document_id, all_reports.agency_id, all_reports.report_year
     from all_reports
-    left join (select document_id, max(checked_at) as checked_at from {{ this }} group by document_id) as done
+    left join (
+        select document_id, max(checked_at) as checked_at, any_value(agency_id) as agency_id
+        from {{ this }} group by document_id
+    ) as done
         on all_reports.document_id = done.document_id
     where done.document_id is null
-        or greatest(all_reports.loaded_at, coalesce(all_reports.extracted_at, all_reports.loaded_at)) > done.checked_at
+        or {{ read_at('all_reports') }} > done.checked_at
+        or done.agency_id is distinct from all_reports.agency_id
 
 ),
 

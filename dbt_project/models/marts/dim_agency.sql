@@ -1,11 +1,11 @@
--- One row per agency (normalised name), with its level and region as its latest document gives them.
+-- One row per agency (its current normalised name and its place), with its level and region as its latest document gives them.
 
 with
 
 documents as (
 
     select * from {{ ref('int_documents_ranked') }}
-    where agency_key is not null
+    where agency_identity is not null
 
 ),
 
@@ -14,7 +14,7 @@ latest as (
     select *
     from documents
     qualify row_number() over (
-        partition by agency_key
+        partition by agency_identity
         order by report_year desc nulls last, is_current desc, published_on desc nulls last, document_id
     ) = 1
 
@@ -23,7 +23,8 @@ latest as (
 classified as (
 
     select
-        md5(agency_key) as agency_id,
+        md5(agency_identity) as agency_id,
+        identity_basis,
         agency_name,
         agency_key as agency_name_normalised,
         case
@@ -55,6 +56,7 @@ final as (
 
     select
         agency_id,
+        identity_basis,
         agency_name,
         agency_name_normalised,
         admin_level || ' ' || agency_kind as level,

@@ -65,7 +65,7 @@ final as (
 
     from documents
     left join agencies
-        on md5(documents.agency_key) = agencies.agency_id
+        on md5(documents.agency_identity) = agencies.agency_id
     left join problems
         on documents.document_id = problems.document_id
 

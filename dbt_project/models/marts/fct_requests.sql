@@ -1,5 +1,18 @@
 -- Table 三: current report × outcome row × applicant type. Missing cells are NULL, with the reason.
 
+-- Incremental (delete+insert on document_id): a run rewrites the rows of the reports it
+-- changed; rows of reports no longer current are removed. `xxgk build --full-refresh` rebuilds.
+
+{{
+    config(
+        materialized='incremental',
+        unique_key='document_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where document_id not in (select document_id from {{ ref('dim_report') }} where is_current)"
+    )
+}}
+
 with
 
 cells as (
@@ -12,6 +25,15 @@ cells as (
 reports as (
 
     select * from {{ ref('dim_report') }}
+    {% if is_incremental() %}
+    -- only reports (re)written since this table last saw them, or whose agency changed
+    where not exists (
+        select 1 from {{ this }} as held
+        where held.document_id = dim_report.document_id
+            and held.read_at = {{ read_at('dim_report') }}
+            and held.agency_id is not distinct from dim_report.agency_id
+    )
+    {% endif %}
 
 ),
 
@@ -19,6 +41,7 @@ final as (
 
     select
         cells.document_id,
+        cells.read_at,
         reports.agency_id,
         reports.report_year,
         cells.table_version as template_version,
