@@ -105,8 +105,8 @@ def serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files = []
     for i, agency in enumerate(AGENCIES):
         for year in (2021, 2022, 2023):
-            if i == 5 and year == 2021:
-                continue  # one agency has no 2021 report
+            if (i == 5 and year == 2021) or (i == 3 and year == 2022):
+                continue  # one agency starts in 2022; one (南京, 江苏省) has not published 2022
             rep = make_report(rng, agency, year, busy=i % 2 == 0, break_rule=(i == 1 and year == 2022))
             if i == 2 and year == 2023:
                 rep.published_on = date(2024, 5, 2)  # late (R8)
@@ -229,7 +229,8 @@ def _num(v: Any) -> float | None:
 
 def test_bundle_sources_are_checked(tmp_path: Path) -> None:
     bundle = builder.load_bundle()
-    assert len(bundle.charts) == 5 and set(bundle.datasets) == {"mart_agency_year", "rule_checks"}
+    assert len(bundle.charts) == 5
+    assert set(bundle.datasets) == {"mart_agency_year", "rule_checks", "mart_coverage", "mart_report_quality", "mart_agency_trends", "mart_region_year"}
     dash = bundle.dashboards["xxgk"]
     chart_cells = [v for v in dash["position"].values() if isinstance(v, dict) and v.get("type") == "CHART"]
     assert sorted(c["meta"]["uuid"] for c in chart_cells) == sorted(c["uuid"] for c in bundle.charts.values())
@@ -240,10 +241,9 @@ def test_bundle_sources_are_checked(tmp_path: Path) -> None:
     # a typo in a chart fails the build and names the file
     broken = tmp_path / "bundle"
     shutil.copytree(builder.SOURCE, broken)
-    chart = broken / "charts" / "quality_ranking.yaml"
-    chart.write_text(chart.read_text(encoding="utf-8").replace("[passed_share, failed_errors", "[passed_shar, failed_errors", 1),
-                     encoding="utf-8")
-    with pytest.raises(builder.BundleError, match=r"charts/quality_ranking\.yaml: metric 'passed_shar'"):
+    chart = broken / "charts" / "reports_by_province_year.yaml"
+    chart.write_text(chart.read_text(encoding="utf-8").replace("[expected, published", "[expectd, published", 1), encoding="utf-8")
+    with pytest.raises(builder.BundleError, match=r"charts/reports_by_province_year\.yaml: metric 'expectd'"):
         builder.load_bundle(broken)
 
 
@@ -285,13 +285,16 @@ def test_dashboard_holds_every_chart(superset: Superset) -> None:
 
 
 def test_coverage_chart_matches_the_marts(chart_data, serving: Path) -> None:
-    got = {(r["province_shown"], r["report_year"]): (r["reports"], r["on_time_reports"]) for r in chart_data["reports_by_province_year"]}
-    want = {(p, y): (n, k) for p, y, n, k in _q(serving, """
-        select coalesce(province, '(region unresolved)'), report_year, count(distinct document_id), count(distinct document_id) filter (where on_time)
-        from mart_agency_year group by all""")}
+    got = {(r["province_shown"], r["report_year"]): (r["expected"], r["published"], r["on_time"], r["not_published"])
+           for r in chart_data["reports_by_province_year"]}
+    want = {(p, y): (n, k, t, m) for p, y, n, k, t, m in _q(serving, """
+        select coalesce(province, '(region unresolved)'), report_year, count(*), count(*) filter (where has_published),
+               count(*) filter (where on_time), count(*) filter (where not has_published)
+        from mart_coverage group by all""")}
     assert got == want
-    assert sum(n for n, _ in got.values()) == _q(serving, "select count(*) from dim_report where is_current")[0][0] == 17
-    assert any(k < n for n, k in got.values()), "the late report shows as not on time"
+    assert sum(v[1] for v in got.values()) == _q(serving, "select count(*) from dim_report where is_current")[0][0] == 16
+    assert got[("江苏省", 2022)][3] == 1, "the agency that skipped 2022 shows as not published"
+    assert got[("福建省", 2023)][2] == 0, "the late report is published but not on time"
     assert ("(region unresolved)", 2022) in got, "an agency without a region is counted, not dropped"
 
 
@@ -315,29 +318,19 @@ def _checks(serving: Path) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def test_quality_ranking_matches_the_rule_results(chart_data, serving: Path) -> None:
-    per: dict[tuple, dict[str, Any]] = {}
-    for c in _checks(serving):
-        p = per.setdefault((c["agency_name"], c["province"], c["report_year"]),
-                           {"passed": 0, "failed": 0, "errors": 0, "warnings": 0, "not_checked": 0, "rules": set()})
-        if c["status"] == "passed":
-            p["passed"] += 1
-        elif c["status"] == "failed":
-            p["failed"] += 1
-            p["errors" if c["severity"] == "error" else "warnings"] += 1
-            p["rules"].add(c["rule"])
-        else:
-            p["not_checked"] += 1
+def test_quality_ranking_matches_the_quality_mart(chart_data, serving: Path) -> None:
+    cols = ("quality_score", "rank_in_year", "timeliness_points", "cells_points", "balance_points", "continuity_points",
+            "narrative_points", "failing_rules")
+    want = {(r[0], r[1], r[2]): tuple(_num(v) if not isinstance(v, str | None) else v for v in r[3:]) for r in _q(serving, f"""
+        select agency_name, coalesce(province, '(region unresolved)'), report_year, {', '.join(cols)} from mart_report_quality""")}
     rows = chart_data["quality_ranking"]
-    assert len(rows) == len(per) == 17
-    for r in rows:
-        p = per[(r["agency_name"], r["province"], r["report_year"])]
-        assert r["passed_share"] == round(100.0 * p["passed"] / (p["passed"] + p["failed"]), 1)
-        assert (r["failed_errors"], r["failed_warnings"], r["not_checked"]) == (p["errors"], p["warnings"], p["not_checked"])
-        assert (r["failed_rules"] or "").split() == sorted(p["rules"])
-    shares = [r["passed_share"] for r in rows]
-    assert shares == sorted(shares), "worst first"
-    assert any("R3" in (r["failed_rules"] or "") for r in rows if r["agency_name"] == "威海市文登区教育和体育局" and r["report_year"] == 2022)
+    got = {(r["agency_name"], r["province_shown"], r["report_year"]):
+           tuple(_num(r[c]) if not isinstance(r[c], str | None) else r[c] for c in cols) for r in rows}
+    assert got == want and len(rows) == 16
+    scores = [r["quality_score"] for r in rows]
+    assert scores == sorted(scores), "worst first"
+    broken = got[("威海市文登区教育和体育局", "山东省", 2022)]
+    assert "R3" in broken[-1] and broken[0] < 100
 
 
 def test_rule_failures_chart_matches_the_rule_results(chart_data, serving: Path) -> None:
@@ -412,7 +405,7 @@ def test_setup_again_changes_nothing(superset: Superset, serving: Path) -> None:
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     counts = {what: superset.get(f"/api/v1/{what}/", params={"q": "(page_size:100)"}).json()["count"]
               for what in ("dashboard", "chart", "dataset", "database")}
-    assert counts == {"dashboard": 1, "chart": 5, "dataset": 2, "database": 1}
+    assert counts == {"dashboard": 1, "chart": 5, "dataset": len(builder.load_bundle().datasets), "database": 1}
     # a URI that is not read-only is refused before anything is touched
     rw = subprocess.run([str(superset.python), str(DEPLOY / "setup_superset.py"), str(bundle), f"duckdb:///{serving}"],
                         env=superset.env, capture_output=True, text=True, timeout=60)
