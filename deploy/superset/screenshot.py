@@ -22,7 +22,7 @@ import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-WIDTH, HEIGHT = 1600, 2000
+WIDTH, HEIGHT = 1600, 2600
 CHART_JS = """
 return Array.from(document.querySelectorAll('.dashboard-component-chart-holder')).map(h => {
   const r = h.getBoundingClientRect();
