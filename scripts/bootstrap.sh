@@ -32,6 +32,7 @@ if [ "$want_system" = 1 ]; then
   [ -e /usr/lib/libreoffice/program/libsclo.so ] || missing+=(libreoffice-calc-nogui)  # .xls / .et
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # Data Docs offline test (headless)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)  # Superset dashboard screenshot (selenium)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "bootstrap: apt-get install ${missing[*]} (LibreOffice for .doc, CJK fonts for PDF fixtures)" >&2

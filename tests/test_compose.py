@@ -60,7 +60,12 @@ def test_bi_reads_the_serving_copy_read_only() -> None:
     dockerfile = (ROOT / SERVICES["superset"]["build"]["context"] / SERVICES["superset"]["build"]["dockerfile"]).read_text()
     import duckdb
 
-    assert f"duckdb=={duckdb.__version__}" in dockerfile, "BI must use the warehouse's DuckDB version"
+    lock = (ROOT / "deploy" / "superset" / "requirements.lock").read_text(encoding="utf-8")
+    assert "--require-hashes -r /opt/xxgk-superset/requirements.lock" in dockerfile
+    assert re.search(rf"^duckdb=={re.escape(duckdb.__version__)} ", lock, re.M), "BI must use the warehouse's DuckDB version"
+    assert SERVICES["superset"]["environment"]["XXGK_SERVING_URI"] == "duckdb:////data/serving.duckdb?access_mode=read_only"
+    start = (ROOT / "deploy" / "superset" / "start.sh").read_text(encoding="utf-8")
+    assert "setup_superset.py /opt/xxgk-superset/xxgk-bundle.zip" in start and "build_bundle.py" in dockerfile
 
 
 def test_named_volumes_declared_and_secrets_from_env() -> None:
