@@ -132,6 +132,23 @@ def validate(no_mail: bool) -> None:
 
 
 @main.command()
+@click.argument("agency")
+@click.option("--year", type=int, default=None, help="Only this report year.")
+def show(agency: str, year: int | None) -> None:
+    """One agency (found by name, fuzzy): its reports per year, the three tables with the cells of
+    failing rules marked and where they were read, and the rule results. Reads the serving copy."""
+    from extract.settings import Paths
+    from extract.show import ShowError
+    from extract.show import show as run_show
+
+    try:
+        click.echo(run_show(Paths.from_env().serving, agency, year))
+    except ShowError as exc:
+        click.echo(f"xxgk show: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command()
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Sources file (default: XXGK_SOURCES or samples/sources.yml).")
 def run(sources: Path | None) -> None:

@@ -66,6 +66,9 @@ def run_dag(paths: Paths, sources: Path | None = None, dag_id: str = DAG_ID) -> 
     return code, log, started
 
 
+ANALYST_MARTS = ("mart_coverage", "mart_report_quality", "mart_agency_trends", "mart_region_year")
+
+
 def summary(paths: Paths, started: datetime) -> str:
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
@@ -82,6 +85,13 @@ def summary(paths: Paths, started: datetime) -> str:
         versions = dict(con.execute("select coalesce(extractor_version, '?'), count(*) from raw.documents group by 1").fetchall())
     finally:
         con.close()
+    served: set[str] = set()
+    if paths.serving.exists():
+        scon = duckdb.connect(str(paths.serving), read_only=True)
+        try:
+            served = {t for (t,) in scon.execute("select table_name from information_schema.tables").fetchall()}
+        finally:
+            scon.close()
     fmt = lambda d: ", ".join(f"{k} {v}" for k, v in sorted(d.items())) or "none"  # noqa: E731
     lines = ["", "xxgk run: the DAG ran end to end."]
     if new:
@@ -112,5 +122,9 @@ def summary(paths: Paths, started: datetime) -> str:
         f"  serving copy: {paths.serving}  (read-only for BI; Parquet in {paths.exports})",
         f"  Data Docs:    {paths.data_docs / 'index.html'}",
         f"  outbox:       {paths.outbox} ({len(outbox)} mail(s){'; latest ' + outbox[-1].name if outbox else ''})",
+        f"  analyst marts in the serving copy: {', '.join(t for t in ANALYST_MARTS if t in served) or 'none'}",
+        f"  dashboard:    {ROOT / 'deploy' / 'superset' / 'bundle'} (Superset bundle as YAML; zip it with"
+        " deploy/superset/build_bundle.py OUT.zip; docker compose imports it)",
+        "  look at one agency: xxgk show NAME [--year N]",
     ]
     return "\n".join(lines)
