@@ -310,12 +310,13 @@ sum_terms as (
 
 term_cells as (
 
+    -- the value of every term of every sum (light: no cell record yet, see sum_cells)
     select
         sum_terms.*,
         cells.value,
         cells.value is null as is_missing,
-        coalesce(cells.verified, true) = false and cells.cell_source = 'ocr' as is_unverified,
-        {{ rule_cell('sum_terms.table_name', 'sum_terms.row_code', 'sum_terms.col_code', "coalesce(cells.missing_reason, case when cells.document_id is null then 'not_found' end)") }} as cell
+        coalesce(cells.missing_reason, case when cells.document_id is null then 'not_found' end) as missing_reason,
+        coalesce(cells.verified, true) = false and cells.cell_source = 'ocr' as is_unverified
 
     from sum_terms
     left join cells
@@ -335,21 +336,20 @@ sum_checks as (
         check_order,
         count(*) filter (where is_missing and missing_note is null) > 0 as has_missing,
         list(
-            cell.row || '/' || cell.col || ' (' || coalesce(cell.missing, 'missing') || ')'
+            row_code || '/' || col_code || ' (' || coalesce(missing_reason, 'missing') || ')'
             order by side, term_order
         ) filter (where is_missing and missing_note is null) as missing_names,
         min(missing_note) filter (where is_missing and missing_note is not null) as note,
         count(*) filter (where is_unverified) > 0 as has_unverified,
         sum(sign * value) filter (where side = 'lhs') as lhs_sum,
-        sum(sign * value) filter (where side = 'rhs' and not (is_missing and missing_note is not null)) as rhs_sum,
-        list(cell order by side, term_order) filter (where not (is_missing and missing_note is not null)) as cells
+        sum(sign * value) filter (where side = 'rhs' and not (is_missing and missing_note is not null)) as rhs_sum
 
     from term_cells
     group by document_id, rule, scope, check_order
 
 ),
 
-sum_rows as (
+sum_results as (
 
     select
         document_id,
@@ -362,10 +362,56 @@ sum_rows as (
             when has_missing then 'not checked: missing cell(s) ' || array_to_string(list_slice(missing_names, 1, 6), ', ')
             when note is not null then 'not checked: ' || note
             when has_unverified then 'unverified OCR'
-        end as reason,
-        cells
+        end as reason
 
     from sum_checks
+
+),
+
+sum_cells as (
+
+    -- the cells of the sums someone will read (failing or not checked): a list of cell records
+    -- for each of a million passing sums would hold the whole warehouse in memory at once
+    select
+        sum_terms.document_id,
+        sum_terms.rule,
+        sum_terms.scope,
+        sum_terms.check_order,
+        list(
+            {{ rule_cell('sum_terms.table_name', 'sum_terms.row_code', 'sum_terms.col_code', "coalesce(cells.missing_reason, case when cells.document_id is null then 'not_found' end)") }}
+            order by sum_terms.side, sum_terms.term_order
+        ) filter (where not (cells.value is null and sum_terms.missing_note is not null)) as cells
+
+    from sum_terms
+    semi join (
+        select document_id, rule, scope, check_order from sum_results
+        where reason is not null or expected is null or actual is null or expected != actual
+    ) as wanted
+        on sum_terms.document_id = wanted.document_id
+        and sum_terms.rule = wanted.rule
+        and sum_terms.scope = wanted.scope
+        and sum_terms.check_order = wanted.check_order
+    left join cells
+        on sum_terms.cell_document_id = cells.document_id
+        and sum_terms.table_name = cells.table_name
+        and sum_terms.row_code = cells.row_code
+        and sum_terms.col_code = cells.col_code
+    group by all
+
+),
+
+sum_rows as (
+
+    select
+        sum_results.*,
+        sum_cells.cells
+
+    from sum_results
+    left join sum_cells
+        on sum_results.document_id = sum_cells.document_id
+        and sum_results.rule = sum_cells.rule
+        and sum_results.scope = sum_cells.scope
+        and sum_results.check_order = sum_cells.check_order
 
 ),
 
