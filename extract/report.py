@@ -119,7 +119,7 @@ def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hi
         with _time_cap(limits.timeout_s):
             doc = reader_for(fmt)(data, source)
             _fill(out, doc)
-            if fmt == "pdf" and out["status"] != "ok":
+            if fmt == "pdf" and out["status"] != "ok" and out["read_by"] != "ocr":
                 # the pdfium table reader could not read it whole: let pdfplumber try every table page
                 from extract.readers.pdf import read_pdf
 

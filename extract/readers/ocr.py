@@ -228,9 +228,9 @@ def read_image(grey: np.ndarray, page: int, dpi: float = 200.0) -> list[tuple[fl
                 kind, lines = _cell_crops(grey, text_ink, box)
                 where: dict[str, Any] = {"page": page, "table": 0, "row": r, "col": c, "source": "ocr"}
                 if kind == "slash":
-                    cells.append(Cell("/", where | {"confidence": 1.0}))
+                    cells.append(Cell("/", where))  # the slash guard: no engine score
                     continue
-                cells.append(Cell("", where | ({"confidence": 1.0} if kind == "blank" else {})))
+                cells.append(Cell("", where))
                 for i, crop in enumerate(lines):
                     jobs.append((r, c, i))
                     crops.append(crop)
