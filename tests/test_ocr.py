@@ -1,0 +1,133 @@
+"""OCR of scanned reports, end to end with the real engine, checked against the synth truth."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from extract.report import extract_bytes
+from extract.template.verify import verify
+from synth.model import make_report
+from synth.scan import to_scan
+
+KEYS = {"disclosures": ("item", "measure"), "requests": ("row", "applicant"), "litigation": ("proceeding", "result")}
+
+
+def _scan_report() -> tuple[Any, bytes]:
+    rng = random.Random(20231)
+    rep = make_report(rng, "河东区工业和信息化局", 2023, busy=True)
+    rep.blank_mark = "/"
+    # blanks the agency left: one in table 二, one in table 四 (its R4 cannot be checked then)
+    rep.disclosures[("regulations", "repealed")] = None
+    rep.litigation[("review", "other")] = None
+    return rep, to_scan(rep, rng, dpi=200, tilt=1.0, noise=8.0, jpeg=70)
+
+
+@pytest.fixture(scope="module")
+def scanned() -> tuple[Any, dict[str, Any]]:
+    rep, data = _scan_report()
+    return rep, extract_bytes(data, "scan.pdf")
+
+
+@pytest.mark.slow
+def test_scan_is_read_by_ocr_with_metadata(scanned: tuple[Any, dict[str, Any]]) -> None:
+    rep, out = scanned
+    assert out["format"] == "pdf"
+    assert out["read_by"] == "ocr"
+    assert out["agency"] == rep.agency
+    assert out["report_year"] == rep.year
+    assert out["template_version"] == rep.template_version
+    assert out["status"] in ("ok", "partial")
+
+
+@pytest.mark.slow
+def test_scan_cells_exact_none_invented_none_wrong_verified(scanned: tuple[Any, dict[str, Any]]) -> None:
+    rep, out = scanned
+    truth = rep.truth()
+    total = sum(len(t) for t in truth.values())
+    exact = 0
+    wrong_verified = []
+    invented = []
+    for table, (a, b) in KEYS.items():
+        for cell in out[table]:
+            assert cell["source"] == "ocr"
+            assert isinstance(cell["verified"], bool)
+            key = (cell[a], cell[b])
+            if key not in truth[table]:
+                invented.append((table, key, cell["value"]))
+                continue
+            if Decimal(str(cell["value"])) == Decimal(str(truth[table][key])):
+                exact += 1
+            elif cell["verified"]:
+                wrong_verified.append((table, key, cell["value"], truth[table][key]))
+    assert invented == []
+    assert wrong_verified == []
+    assert exact / total >= 0.98, f"{exact}/{total} cells exact"
+    # the blanks are blanks, named, not values
+    blanks = {(p["table"], p.get("item") or p.get("proceeding"), p.get("measure") or p.get("result"))
+              for p in out["problems"] if p["code"] == "blank_cell"}
+    assert ("disclosures", "regulations", "repealed") in blanks
+    assert ("litigation", "review", "other") in blanks
+
+
+@pytest.mark.slow
+def test_scan_verification_follows_the_sums(scanned: tuple[Any, dict[str, Any]]) -> None:
+    _rep, out = scanned
+    by_key = {(t, c[a], c[b]): c for t, (a, b) in KEYS.items() for c in out[t]}
+    # table 二 has no balancing rule: never verified, each named
+    assert all(not c["verified"] for c in out["disclosures"])
+    unverified = {(p["table"], p.get("item") or p.get("row") or p.get("proceeding"),
+                   p.get("measure") or p.get("applicant") or p.get("result"))
+                  for p in out["problems"] if p["code"] == "ocr_unverified"}
+    assert {k for k, c in by_key.items() if not c["verified"]} == unverified
+    # review's R4 cannot be checked (a blank): its cells are unverified; the other proceedings balance
+    assert not by_key[("litigation", "review", "total")]["verified"]
+    ok_suits = [by_key[("litigation", "suit_direct", r)]["verified"] for r in ("upheld", "corrected", "other", "pending", "total")
+                if ("litigation", "suit_direct", r) in by_key]
+    assert ok_suits and all(ok_suits)
+    # the request table balances in the truth: most of its cells are verified
+    verified = sum(1 for c in out["requests"] if c["verified"])
+    assert verified / len(out["requests"]) >= 0.8, f"{verified}/{len(out['requests'])} request cells verified"
+
+
+def _ocr_cell(table: str, a: str, b: str, value: Any, printed: str | None = None) -> dict[str, Any]:
+    ka, kb = KEYS[table]
+    return {ka: a, kb: b, "value": value, "printed": printed or str(value), "source": "ocr", "confidence": 0.99}
+
+
+def test_verify_marks_only_cells_whose_sums_hold() -> None:
+    report = {"status": "ok", "template_version": "2021", "problems": [], "disclosures": [], "requests": [],
+              "litigation": [_ocr_cell("litigation", "review", r, v) for r, v in
+                             (("upheld", 1), ("corrected", 2), ("other", 0), ("pending", 1), ("total", 4))]
+              + [_ocr_cell("litigation", "suit_direct", r, v) for r, v in
+                 (("upheld", 1), ("corrected", 7), ("other", 0), ("pending", 1), ("total", 3))]}
+    verify(report)
+    assert all(c["verified"] for c in report["litigation"] if c["proceeding"] == "review")
+    assert not any(c["verified"] for c in report["litigation"] if c["proceeding"] == "suit_direct")
+    named = [p for p in report["problems"] if p["code"] == "ocr_unverified"]
+    assert len(named) == 5 and all(p["proceeding"] == "suit_direct" and "R4 does not balance" in p["message"] for p in named)
+    # no value was changed by a sum
+    assert [c["value"] for c in report["litigation"]] == [1, 2, 0, 1, 4, 1, 7, 0, 1, 3]
+
+
+def test_verify_drops_an_ocr_count_with_a_decimal_point() -> None:
+    report = {"status": "ok", "template_version": "2021", "problems": [], "litigation": [],
+              "disclosures": [_ocr_cell("disclosures", "licensing", "decisions", 5.349, "5.349"),
+                              _ocr_cell("disclosures", "fees", "amount_10k_yuan", 12.5, "12.50")],
+              "requests": [_ocr_cell("requests", "granted", "natural_person", -3, "-3")]}
+    verify(report)
+    assert [c["item"] for c in report["disclosures"]] == ["fees"]  # an amount keeps its decimals
+    assert report["requests"] == []
+    codes = [(p["code"], p.get("item") or p.get("row")) for p in report["problems"]]
+    assert ("unreadable_cell", "licensing") in codes and ("unreadable_cell", "granted") in codes
+    assert report["status"] == "partial"
+
+
+def test_verify_leaves_a_text_report_alone() -> None:
+    report = {"status": "ok", "problems": [], "disclosures": [], "requests": [],
+              "litigation": [{"proceeding": "review", "result": "total", "value": 5}]}
+    verify(report)
+    assert "verified" not in report["litigation"][0] and report["problems"] == []
