@@ -131,3 +131,33 @@ def test_verify_leaves_a_text_report_alone() -> None:
               "litigation": [{"proceeding": "review", "result": "total", "value": 5}]}
     verify(report)
     assert "verified" not in report["litigation"][0] and report["problems"] == []
+
+
+@pytest.mark.slow
+def test_a_png_page_is_read_by_ocr() -> None:
+    import io
+
+    from synth.render import to_pdf
+    from synth.scan import degrade, render_pages
+
+    rng = random.Random(7)
+    rep = make_report(rng, "河西县财政局", 2022)
+    page = degrade(render_pages(to_pdf(rep), 200)[1], rng, tilt=0.5)  # tables 三 and 四
+    buf = io.BytesIO()
+    page.save(buf, "PNG", dpi=(200, 200))
+    out = extract_bytes(buf.getvalue(), "table.png")
+    assert out["format"] == "image" and out["read_by"] == "ocr"
+    truth = rep.truth()
+    for table in ("requests", "litigation"):
+        a, b = KEYS[table]
+        got = {(c[a], c[b]): c for c in out[table]}
+        assert set(got) <= set(truth[table])
+        exact = sum(1 for k, c in got.items() if Decimal(str(c["value"])) == Decimal(str(truth[table][k])))
+        assert exact / len(truth[table]) >= 0.98
+        assert not [k for k, c in got.items() if c["verified"] and Decimal(str(c["value"])) != Decimal(str(truth[table][k]))]
+
+
+def test_a_picture_that_is_not_an_image_fails_cleanly() -> None:
+    out = extract_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "broken.png")
+    assert out["status"] == "failed"
+    assert out["problems"][0]["code"] == "unreadable_file" and "broken.png" in out["problems"][0]["message"]
