@@ -161,3 +161,22 @@ def test_a_picture_that_is_not_an_image_fails_cleanly() -> None:
     out = extract_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "broken.png")
     assert out["status"] == "failed"
     assert out["problems"][0]["code"] == "unreadable_file" and "broken.png" in out["problems"][0]["message"]
+
+
+def test_blank_mark_guards_tell_a_slash_and_a_dash_from_digits() -> None:
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from extract.readers.ocr import _binary, _is_dash, _is_slash
+    from synth.render import CJK_FONT
+
+    font = ImageFont.truetype(str(CJK_FONT), 19)
+
+    def ink(ch: str) -> np.ndarray:
+        im = Image.new("L", (40, 40), 235)
+        ImageDraw.Draw(im).text((10, 8), ch, font=font, fill=20)
+        return _binary(np.asarray(im))
+
+    assert _is_slash(ink("/")) and _is_dash(ink("—"), 200)
+    for digit in "0123456789":
+        assert not _is_slash(ink(digit)) and not _is_dash(ink(digit), 200), digit

@@ -8,7 +8,7 @@ recognised on its own (recogniser only, no detector). Text outside the tables (t
 paragraphs, signature, date) goes through detector + recogniser.
 
 Guards: a cell with no ink is blank; a cell whose ink is one slanted stroke is the blank
-mark `/` (OCR reads it as 1 or 7). The template parser decides what the text means; the
+mark `/` (OCR reads it as 1 or 7), one flat stroke the mark `—` (read as 一). The template parser decides what the text means; the
 verification after parsing (extract/template/verify.py) decides whether the value is
 trusted. The models come inside the `rapidocr-onnxruntime` wheel: nothing is downloaded.
 """
@@ -38,7 +38,10 @@ def engine() -> Any:
 def _binary(grey: np.ndarray) -> np.ndarray:
     import cv2
 
-    return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+    # a light blur first: scanner noise and JPEG blocks would otherwise break thin strokes
+    # (a lone 1 into pieces read as 一) and leave specks read as letters
+    smooth = cv2.GaussianBlur(grey, (3, 3), 0)
+    return cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
 
 
 def _rules(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +123,7 @@ def _tables(horiz: np.ndarray, vert: np.ndarray, dpi: float) -> list[Any]:
     return [PlumberTable(None, c) for c in cells_to_tables(cells) if len(c) > 1]  # type: ignore[arg-type]
 
 
-_SLASH_CORR = 0.8
+_SLASH_CORR = 0.7  # measured: / -0.78 on a hard scan, 1 +0.2, 2 -0.1
 
 
 def _is_slash(ink: np.ndarray) -> bool:
@@ -133,11 +136,26 @@ def _is_slash(ink: np.ndarray) -> bool:
     if w < h * 0.25 or w > h * 1.2:
         return False
     corr = np.corrcoef(xs, ys)[0, 1]
-    return bool(corr < -_SLASH_CORR)
+    if corr >= -_SLASH_CORR:
+        return False
+    # a 7 leans the same way but has a bar across its top: a slash's top is a stroke's width
+    top = xs[ys <= ys.min() + max(1, h // 6)]
+    return bool(top.max() - top.min() + 1 < 0.6 * w)
 
 
-def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
-    """Rows of text inside a cell's ink (split at empty pixel rows)."""
+def _is_dash(ink: np.ndarray, dpi: float) -> bool:
+    """One flat stroke: the blank mark — or - (the recogniser reads it as 一)."""
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 6:
+        return False
+    h = ys.max() - ys.min() + 1
+    w = xs.max() - xs.min() + 1
+    return bool(h <= max(3, dpi * 4 / 72) and w >= 2.5 * h and len(xs) >= 0.5 * h * w)
+
+
+def _line_bands(ink: np.ndarray, min_h: int = 4) -> list[tuple[int, int]]:
+    """Rows of text inside a cell's ink (split at empty pixel rows); bands lower than
+    `min_h` (a piece of a broken stroke, a dot) join their neighbour."""
     rows = ink.any(axis=1)
     bands = []
     start = None
@@ -152,14 +170,14 @@ def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
     # merge slivers (dots, strokes of 二) into their neighbour
     merged: list[tuple[int, int]] = []
     for b in bands:
-        if merged and (b[0] - merged[-1][1] < 3 or b[1] - b[0] < 4 or merged[-1][1] - merged[-1][0] < 4):
+        if merged and (b[0] - merged[-1][1] < 3 or b[1] - b[0] < min_h or merged[-1][1] - merged[-1][0] < min_h):
             merged[-1] = (merged[-1][0], b[1])
         else:
             merged.append(b)
     return merged
 
 
-def _cell_crops(grey: np.ndarray, ink: np.ndarray, box: tuple[float, float, float, float]) -> tuple[str, list[np.ndarray]]:
+def _cell_crops(grey: np.ndarray, ink: np.ndarray, box: tuple[float, float, float, float], dpi: float = 200.0) -> tuple[str, list[np.ndarray]]:
     """("blank" | "slash" | "text", crops of each text line in the cell)."""
     import cv2
 
@@ -172,14 +190,17 @@ def _cell_crops(grey: np.ndarray, ink: np.ndarray, box: tuple[float, float, floa
     n, labels, stats, _ = cv2.connectedComponentsWithStats(sub)
     keep = np.zeros_like(sub)
     for i in range(1, n):
-        if stats[i][4] >= 6:
+        if stats[i][4] >= max(6, int((dpi / 200) ** 2 * 12)):
             keep[labels == i] = 255
     if not keep.any():
         return "blank", []
     if _is_slash(keep):
         return "slash", []
+    if _is_dash(keep, dpi):
+        return "dash", []
     crops = []
-    for b0, b1 in _line_bands(keep):
+    # a text line of the template's tables is >= 7 pt: a band under a third of that is a fragment
+    for b0, b1 in _line_bands(keep, max(4, int(dpi * 7 / 72 / 3))):
         band = keep[b0:b1]
         cols = np.nonzero(band.any(axis=0))[0]
         if len(cols) == 0:
@@ -225,10 +246,11 @@ def read_image(grey: np.ndarray, page: int, dpi: float = 200.0) -> list[tuple[fl
                 if box is None:
                     cells.append(None)
                     continue
-                kind, lines = _cell_crops(grey, text_ink, box)
+                kind, lines = _cell_crops(grey, text_ink, box, dpi)
                 where: dict[str, Any] = {"page": page, "table": 0, "row": r, "col": c, "source": "ocr"}
-                if kind == "slash":
-                    cells.append(Cell("/", where))  # the slash guard: no engine score
+                if kind in ("slash", "dash"):
+                    # the blank-mark guards: no engine score
+                    cells.append(Cell("/" if kind == "slash" else "—", where))
                     continue
                 cells.append(Cell("", where))
                 for i, crop in enumerate(lines):
