@@ -150,8 +150,8 @@ def _ocr_pages(data: bytes, pages: list[int]) -> dict[int, list[tuple[float, Any
         for i in pages:
             page = pdf[i]
             try:
-                if not any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4)):
-                    continue  # an empty page, not a scan
+                if not _scanned(page, pdfium_c):
+                    continue  # an empty page or a stamp beside a few words, not a scan
                 bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
                 grey = np.asarray(bitmap.to_pil().convert("L"))
             finally:
@@ -160,6 +160,19 @@ def _ocr_pages(data: bytes, pages: list[int]) -> dict[int, list[tuple[float, Any
     finally:
         pdf.close()
     return out
+
+
+SCAN_SHARE = 0.3
+
+
+def _scanned(page: Any, pdfium_c: Any) -> bool:
+    """The page holds an image covering at least SCAN_SHARE of it (a scanned page)."""
+    width, height = page.get_size()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        left, bottom, right, top = obj.get_bounds()
+        if (right - left) * (top - bottom) >= SCAN_SHARE * width * height:
+            return True
+    return False
 
 
 def _blocks(found: tuple[list[tuple[float, list[list[str | None]]]], list[tuple[float, str]]], number: int) -> list[tuple[float, Any]]:
