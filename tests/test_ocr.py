@@ -93,6 +93,27 @@ def test_scan_verification_follows_the_sums(scanned: tuple[Any, dict[str, Any]])
     assert verified / len(out["requests"]) >= 0.8, f"{verified}/{len(out['requests'])} request cells verified"
 
 
+@pytest.mark.slow
+def test_verified_reaches_the_warehouse(scanned: tuple[Any, dict[str, Any]], tmp_path: Any) -> None:
+    import json
+
+    from extract.load import Staged, connect, load_batch
+
+    _rep, out = scanned
+    report = json.loads(json.dumps(out))  # as staged: through JSON
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        load_batch(con, [Staged(report, str(tmp_path / "raw"), 1, "2026-01-01T00:00:00+00:00")])
+        rows = con.execute("select source, verified, count(*) from raw.report_cells group by all order by all").fetchall()
+        problems = con.execute("select count(*) from raw.extraction_problems where code = 'ocr_unverified'").fetchone()
+    finally:
+        con.close()
+    expected_true = sum(1 for t in KEYS for c in out[t] if c["verified"])
+    expected_false = sum(1 for t in KEYS for c in out[t] if not c["verified"])
+    assert rows == [("ocr", False, expected_false), ("ocr", True, expected_true)]
+    assert problems == (expected_false,)
+
+
 def _ocr_cell(table: str, a: str, b: str, value: Any, printed: str | None = None) -> dict[str, Any]:
     ka, kb = KEYS[table]
     return {ka: a, kb: b, "value": value, "printed": printed or str(value), "source": "ocr", "confidence": 0.99}
