@@ -201,3 +201,35 @@ def test_blank_mark_guards_tell_a_slash_and_a_dash_from_digits() -> None:
     assert _is_slash(ink("/")) and _is_dash(ink("—"), 200)
     for digit in "0123456789":
         assert not _is_slash(ink(digit)) and not _is_dash(ink(digit), 200), digit
+
+
+@pytest.mark.slow
+def test_a_pdf_with_one_scanned_page_is_read_mixed() -> None:
+    """Page 1 keeps its text layer (table 二), page 2 is a scan (tables 三, 四): only page 2 is OCR'd."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from synth.render import to_pdf
+
+    rng = random.Random(11)
+    rep = make_report(rng, "东湖区司法局", 2023)
+    text_pdf = to_pdf(rep)
+    scan_pdf = to_scan(rep, rng, tilt=0.5)
+    merged = pdfium.PdfDocument.new()
+    merged.import_pages(pdfium.PdfDocument(text_pdf), [0])
+    merged.import_pages(pdfium.PdfDocument(scan_pdf), [1])
+    buf = io.BytesIO()
+    merged.save(buf)
+    out = extract_bytes(buf.getvalue(), "mixed.pdf")
+    assert out["read_by"] == "mixed"
+    assert out["agency"] == rep.agency and out["report_year"] == rep.year
+    assert {c.get("source", "text") for c in out["disclosures"]} == {"text"}
+    assert all("verified" not in c for c in out["disclosures"])
+    assert {c["source"] for t in ("requests", "litigation") for c in out[t]} == {"ocr"}
+    truth = rep.truth()
+    for table in KEYS:
+        a, b = KEYS[table]
+        got = {(c[a], c[b]): c["value"] for c in out[table]}
+        exact = sum(1 for k, v in got.items() if k in truth[table] and Decimal(str(v)) == Decimal(str(truth[table][k])))
+        assert exact / len(truth[table]) >= 0.98, table
