@@ -9,6 +9,7 @@ ENV DEBIAN_FRONTEND=noninteractive \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-microhei curl \
+    libgl1 libglib2.0-0 \
  && rm -rf /var/lib/apt/lists/* \
  && pip install --no-cache-dir uv==0.13.8 \
  && useradd --create-home --uid 50000 xxgk

@@ -110,7 +110,7 @@ def _known(paths: Paths, attempts: int = 5) -> set[str]:
     return set()
 
 
-ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|rtf|wps|xlsx?|et)$", re.I)
+ATTACHMENT = re.compile(r"\.(pdf|ofd|docx?|rtf|wps|xlsx?|et|jpe?g|png|tiff?)$", re.I)
 MAX_ATTACHMENTS = 5
 
 

@@ -16,6 +16,7 @@ from extract.document import Document, ExtractionFailure, Table, TextLine
 from extract.readers import reader_for, sniff_format
 from extract.template import metadata
 from extract.template.parser import parse_tables
+from extract.template.verify import verify as verify_ocr
 from extract.version import extractor_version
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -119,7 +120,7 @@ def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hi
         with _time_cap(limits.timeout_s):
             doc = reader_for(fmt)(data, source)
             _fill(out, doc)
-            if fmt == "pdf" and out["status"] != "ok":
+            if fmt == "pdf" and out["status"] != "ok" and out["read_by"] != "ocr":
                 # the pdfium table reader could not read it whole: let pdfplumber try every table page
                 from extract.readers.pdf import read_pdf
 
@@ -220,6 +221,7 @@ def _fill(out: dict[str, Any], doc: Document) -> None:
     for table in missing:
         problems.append({"code": "table_missing", "table": table, "message": f"table {_NAMES[table]} was not found in the document"})
     out["status"] = "partial" if missing or parsed.incomplete else "ok"
+    verify_ocr(out)  # OCR'd cells: verified by R1–R4 or named as ocr_unverified
 
 
 def _read_by(report: dict[str, Any]) -> str:

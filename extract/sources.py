@@ -59,6 +59,7 @@ class FolderSource(_Base):
     patterns: list[str] = [
         "*.pdf", "*.PDF", "*.docx", "*.doc", "*.html", "*.htm", "*.txt", "*.rtf",
         "*.ofd", "*.OFD", "*.wps", "*.xlsx", "*.xls", "*.et",
+        "*.jpg", "*.jpeg", "*.png", "*.tif", "*.tiff", "*.JPG", "*.PNG",
     ]
 
 

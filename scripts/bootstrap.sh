@@ -33,6 +33,9 @@ if [ "$want_system" = 1 ]; then
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # Data Docs offline test (headless)
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)  # Superset dashboard screenshot (selenium)
+  # opencv-python (OCR, via rapidocr-onnxruntime) links libGL and glib even without a display
+  ldconfig -p 2>/dev/null | grep -q 'libGL.so.1 ' || missing+=(libgl1)
+  ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0 ' || missing+=(libglib2.0-0)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "bootstrap: apt-get install ${missing[*]} (LibreOffice for .doc, CJK fonts for PDF fixtures)" >&2

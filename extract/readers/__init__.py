@@ -8,7 +8,9 @@ from io import BytesIO
 
 from extract.document import Document, ExtractionFailure
 
-FORMATS = ("txt", "html", "pdf", "docx", "doc", "wps", "ofd", "xlsx", "xls", "et")
+FORMATS = ("txt", "html", "pdf", "docx", "doc", "wps", "ofd", "xlsx", "xls", "et", "image")
+# picture files (a scan, a photographed table): read by OCR
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
 
 
 def sniff_format(data: bytes, name: str = "") -> str:
@@ -19,6 +21,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
         raise ExtractionFailure("empty_file", "the file is empty")
     if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return "pdf"
+    if data.startswith(_IMAGE_MAGIC[:4]) or (data.startswith(b"BM") and lower.endswith(".bmp")):
+        return "image"
     if data.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(BytesIO(data)) as z:
@@ -129,6 +133,10 @@ def reader_for(fmt: str) -> Callable[..., Document]:
         from extract.readers import sheet
 
         return {"xlsx": sheet.read_xlsx, "xls": sheet.read_xls, "et": sheet.read_et}[fmt]
+    if fmt == "image":
+        from extract.readers.image import read_image_file
+
+        return read_image_file
     if fmt == "ofd":
         from extract.readers.ofd import read_ofd
 

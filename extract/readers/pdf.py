@@ -82,20 +82,22 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str =
     pdfplumber page by page; "pdfplumber" uses pdfplumber on every table page."""
     texts = page_texts(data)
     doc = Document("pdf")
-    if sum(len(re.sub(r"\s+", "", t)) for t in texts) < MIN_TEXT_CHARS:
+    # pages without a text layer (a scan) are read by OCR, and only those
+    scanned = [i for i, t in enumerate(texts) if len(re.sub(r"\s+", "", t)) < MIN_TEXT_CHARS]
+    ocr_blocks = _ocr_pages(data, scanned) if scanned else {}
+    if sum(len(re.sub(r"\s+", "", t)) for t in texts) < MIN_TEXT_CHARS and not any(ocr_blocks.values()):
         raise ExtractionFailure(
             "no_text_layer",
-            f"the PDF has no text layer ({len(texts)} page(s) of images, e.g. a scan); OCR is needed to read it",
+            f"the PDF has no text layer ({len(texts)} page(s) of images, e.g. a scan) and OCR found no text on them",
         )
+    for i in ocr_blocks:
+        texts[i] = ""
     wanted = set(range(len(texts))) if all_pages else set(table_pages(texts))
-    if not wanted:
-        for i, t in enumerate(texts):
-            doc.blocks.extend(_lines(t, i + 1))
-        return doc
+    wanted -= set(ocr_blocks)
     counter = [0]
     fallback: list[int] = []
-    per_page: dict[int, list[tuple[float, Any]]] = {}
-    if engine == "auto":
+    per_page: dict[int, list[tuple[float, Any]]] = {i: b for i, b in ocr_blocks.items() if b}
+    if engine == "auto" and wanted:
         pdf = _open_pdfium(data)
         try:
             for i in sorted(wanted):
@@ -112,7 +114,7 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str =
                 per_page[i] = _blocks(found, i + 1)
         finally:
             pdf.close()
-    else:
+    elif wanted:
         fallback = sorted(wanted)
     if fallback:
         per_page.update(_plumber_pages(data, fallback))
@@ -130,6 +132,47 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str =
         else:
             doc.blocks.extend(_lines(text, i + 1))
     return doc
+
+
+OCR_DPI = 200
+
+
+def _ocr_pages(data: bytes, pages: list[int]) -> dict[int, list[tuple[float, Any]]]:
+    """Blocks of each page rendered at OCR_DPI and read by OCR (extract/readers/ocr.py)."""
+    import numpy as np
+    import pypdfium2.raw as pdfium_c
+
+    from extract.readers.ocr import read_image
+
+    pdf = _open_pdfium(data)
+    out: dict[int, list[tuple[float, Any]]] = {}
+    try:
+        for i in pages:
+            page = pdf[i]
+            try:
+                if not _scanned(page, pdfium_c):
+                    continue  # an empty page or a stamp beside a few words, not a scan
+                bitmap = page.render(scale=OCR_DPI / 72, grayscale=True)
+                grey = np.asarray(bitmap.to_pil().convert("L"))
+            finally:
+                page.close()
+            out[i] = read_image(grey, i + 1, OCR_DPI)
+    finally:
+        pdf.close()
+    return out
+
+
+SCAN_SHARE = 0.3
+
+
+def _scanned(page: Any, pdfium_c: Any) -> bool:
+    """The page holds an image covering at least SCAN_SHARE of it (a scanned page)."""
+    width, height = page.get_size()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        left, bottom, right, top = obj.get_bounds()
+        if (right - left) * (top - bottom) >= SCAN_SHARE * width * height:
+            return True
+    return False
 
 
 def _blocks(found: tuple[list[tuple[float, list[list[str | None]]]], list[tuple[float, str]]], number: int) -> list[tuple[float, Any]]:
