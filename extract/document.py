@@ -43,6 +43,8 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     # problems a reader met that do not stop the parse (e.g. a page it could not read)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    # pictures the reader saw but did not read (read by OCR when the text holds no report)
+    pictures: int = 0
 
     @property
     def lines(self) -> list[TextLine]:

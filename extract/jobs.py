@@ -31,7 +31,7 @@ from extract.pipeline import (
 from extract.pipeline import (
     dbt_build as build_models,
 )
-from extract.rawstore import keep
+from extract.rawstore import keep, raw_path
 from extract.reextract import reextract
 from extract.report import Limits, extract_bytes
 from extract.settings import Paths
@@ -130,18 +130,91 @@ def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None,
     report = staged.report or {}
     if report.get("format") != "html" or report.get("status") == "ok":
         return out
-    for url in attachment_links(Path(fetched["raw_path"]).read_bytes(), fetched["url"])[:MAX_ATTACHMENTS]:
+
+    def get(url: str) -> Any:
         if sources_path is not None:
             d = load_sources(Path(sources_path)).defaults
-            got = fetch_url(url, paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
-                            max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
-        else:
-            got = fetch_url(url, paths.raw, _state(paths))
-        item = {k: fetched.get(k) for k in HINT_KEYS}
-        item["agency_hint"] = item.get("agency_hint") or report.get("agency")
-        item["year_hint"] = item.get("year_hint") or report.get("report_year")
-        out.append(_extract_one({**item, **got.__dict__}, paths, limits, known))
+            return fetch_url(url, paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
+                             max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
+        return fetch_url(url, paths.raw, _state(paths))
+
+    item = {k: fetched.get(k) for k in HINT_KEYS}
+    item["agency_hint"] = item.get("agency_hint") or report.get("agency")
+    item["year_hint"] = item.get("year_hint") or report.get("report_year")
+    page = Path(fetched["raw_path"]).read_bytes()
+    for url in attachment_links(page, fetched["url"])[:MAX_ATTACHMENTS]:
+        out.append(_extract_one({**item, **get(url).__dict__}, paths, limits, known))
+    snapshot = page_with_pictures(page, fetched["url"], get, paths.raw)
+    if snapshot is not None:
+        # the page as its reader sees it, pictures included: a document of its own, kept in the
+        # raw store whole (re-reading it needs nothing else)
+        sha, raw = keep(paths.raw, snapshot)
+        out.append(_extract_one({**item, "url": fetched["url"], "status": "fetched", "sha256": sha, "raw_path": str(raw),
+                                 "bytes": len(snapshot), "fetched_at": fetched.get("fetched_at") or _now(),
+                                 "http_status": fetched.get("http_status")}, paths, limits, known))
     return out
+
+
+_PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+PICTURE = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|webp)$", re.I)
+
+
+def picture_links(html: bytes, base_url: str) -> list[tuple[str, str]]:
+    """(src as written, absolute URL) of the pictures of a page that are on its own site."""
+    from urllib.parse import urljoin, urlparse
+
+    from selectolax.lexbor import LexborHTMLParser
+
+    from extract.readers.charset import decode
+    from extract.readers.pictures import MAX_PICTURES
+
+    text, _ = decode(html)
+    host = urlparse(base_url).netloc
+    found: list[tuple[str, str]] = []
+    for img in LexborHTMLParser(text).css("img[src]"):
+        src = (img.attributes.get("src") or "").strip()
+        target = urljoin(base_url, src).split("#")[0]
+        parts = urlparse(target)
+        if (parts.netloc == host and parts.scheme in ("http", "https") and PICTURE.search(parts.path)
+                and all(t != target for _, t in found)):
+            found.append((src, target))
+    return found[:MAX_PICTURES]
+
+
+def page_with_pictures(page: bytes, base_url: str, get: Any, raw_root: Path) -> bytes | None:
+    """The page with its same-site pictures fetched and written into it as data: URIs.
+
+    None when the page has no such pictures or none could be fetched. What could not be
+    fetched stays a link (the reader names the pictures it read; the fetch log the failures).
+    """
+    import base64
+    import html as html_lib
+
+    from extract.readers.charset import decode
+
+    links = picture_links(page, base_url)
+    if not links:
+        return None
+    text, _ = decode(page)
+    inlined = 0
+    for src, url in links:
+        got = get(url)
+        if got.status == "failed" or not got.sha256:
+            continue
+        path = Path(got.raw_path) if got.raw_path else raw_path(raw_root, got.sha256)
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        if not data.startswith(_PICTURE_MAGIC):
+            continue  # an error page served under a picture's name
+        uri = "data:image/" + (PICTURE.search(url).group(1).lower() if PICTURE.search(url) else "png") + ";base64," + base64.b64encode(data).decode("ascii")
+        for form in {src, html_lib.escape(src, quote=True), src.replace("&", "&amp;")}:
+            text = text.replace(f'src="{form}"', f'src="{uri}"').replace(f"src='{form}'", f"src='{uri}'")
+        inlined += 1
+    if not inlined:
+        return None
+    # a BOM, since the page's own <meta charset> may name another encoding
+    return "\ufeff".encode() + text.encode("utf-8")
 
 
 def attachment_links(html: bytes, base_url: str) -> list[str]:

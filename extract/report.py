@@ -57,6 +57,9 @@ def _time_cap(seconds: float):
         signal.signal(signal.SIGALRM, old)
 
 
+PICTURE_FORMATS = ("html", "docx", "doc", "wps")
+
+
 def _empty(source: str, sha256: str, fmt: str | None) -> dict[str, Any]:
     return {
         "source": source,
@@ -120,6 +123,13 @@ def extract_bytes(data: bytes, source: str, limits: Limits | None = None, fmt_hi
         with _time_cap(limits.timeout_s):
             doc = reader_for(fmt)(data, source)
             _fill(out, doc)
+            if doc.pictures and out["status"] != "ok" and fmt in PICTURE_FORMATS:
+                # the text does not hold the report's tables but the document carries pictures:
+                # read it again with its pictures OCR'd in place (tables pasted as images)
+                second = _empty(source, sha256, fmt)
+                _fill(second, reader_for(fmt)(data, source, pictures=True))
+                if _quality(second) > _quality(out):
+                    out = second
             if fmt == "pdf" and out["status"] != "ok" and out["read_by"] != "ocr":
                 # the pdfium table reader could not read it whole: let pdfplumber try every table page
                 from extract.readers.pdf import read_pdf

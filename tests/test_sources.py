@@ -12,8 +12,11 @@ from tests.conftest import ROOT
 
 def test_bundled_sample_sources() -> None:
     sf = load_sources(ROOT / "samples" / "sources.yml")
-    assert [s.kind for s in sf.enabled()] == ["folder"]
+    assert [s.kind for s in sf.enabled()] == ["folder", "folder"]
     assert sf.folder(sf.sources[0]) == (ROOT / "samples" / "reports").resolve()
+    # the main job's samples include a scan (read by OCR)
+    scans = sf.folder(sf.sources[1])
+    assert scans == (ROOT / "samples" / "scans").resolve() and any(f.suffix == ".pdf" for f in scans.iterdir())
 
 
 def test_production_example_is_valid() -> None:

@@ -52,19 +52,19 @@ def convert(data: bytes, suffix: str, target: str, timeout_s: float = CONVERT_TI
         return outs[0].read_bytes()
 
 
-def read_doc(data: bytes, name: str = "") -> Document:
+def read_doc(data: bytes, name: str = "", pictures: bool = False) -> Document:
     suffix = ".rtf" if data.startswith(b"{\\rtf") else ".doc"
     docx = convert(data, suffix, "docx")
-    doc = read_docx(docx, name)
+    doc = read_docx(docx, name, pictures=pictures)
     doc.format = "doc"
     return doc
 
 
-def read_wps(data: bytes, name: str = "") -> Document:
+def read_wps(data: bytes, name: str = "", pictures: bool = False) -> Document:
     """Kingsoft Writer .wps: Word binary in practice (converted like .doc); some are DOCX inside."""
     if data.startswith(b"PK\x03\x04"):
-        doc = read_docx(data, name)
+        doc = read_docx(data, name, pictures=pictures)
     else:
-        doc = read_docx(convert(data, ".doc", "docx"), name)
+        doc = read_docx(convert(data, ".doc", "docx"), name, pictures=pictures)
     doc.format = "wps"
     return doc

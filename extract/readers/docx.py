@@ -3,6 +3,9 @@
 python-docx repeats a merged cell in every slot it covers; here `gridSpan` and `vMerge`
 are read from the XML so a covered slot is None. The zip and the XML are untrusted:
 expansion is capped (zip bombs) and DTDs/entities are refused (XXE, entity bombs).
+Pictures (DrawingML `a:blip` and VML `v:imagedata`, resolved through the document's
+relationships to `word/media/...`) are counted, and read by OCR in their place when
+`pictures` is set (extract/readers/pictures.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from lxml import etree
 from extract.document import Cell, Document, ExtractionFailure, Table, TextLine
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+V = "{urn:schemas-microsoft-com:vml}"
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 MAX_XML_BYTES = 64 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed for one member
 
@@ -113,7 +120,37 @@ def _body_items(body: etree._Element):
                 yield from _body_items(content)
 
 
-def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES) -> Document:
+def _picture_ids(el: etree._Element) -> list[str]:
+    """Relationship ids of the pictures in one paragraph, in order."""
+    out = []
+    for node in el.iter(f"{A}blip", f"{V}imagedata"):
+        rid = node.get(f"{R}embed") if node.tag == f"{A}blip" else node.get(f"{R}id")
+        if rid:
+            out.append(rid)
+    return out
+
+
+def _media(z: zipfile.ZipFile, max_bytes: int) -> dict[str, bytes | None]:
+    """Relationship id -> picture bytes (None when the part is missing or over the cap)."""
+    try:
+        rels = etree.fromstring(_safe_xml(z, "word/_rels/document.xml.rels", max_bytes), _PARSER)
+    except (ExtractionFailure, etree.XMLSyntaxError):
+        return {}
+    out: dict[str, bytes | None] = {}
+    for rel in rels.iter(f"{REL}Relationship"):
+        if not (rel.get("Type") or "").endswith("/image") or rel.get("TargetMode") == "External":
+            continue
+        target = (rel.get("Target") or "").lstrip("/")
+        member = target if target.startswith("word/") else f"word/{target}"
+        try:
+            info = z.getinfo(member)
+            out[rel.get("Id") or ""] = z.read(member) if info.file_size <= 10 * 1024 * 1024 else None
+        except (KeyError, zipfile.BadZipFile, OSError):
+            out[rel.get("Id") or ""] = None
+    return out
+
+
+def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES, pictures: bool = False) -> Document:
     try:
         z = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
@@ -123,6 +160,7 @@ def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES) -
         if total > 4 * max_xml_bytes:
             raise ExtractionFailure("zip_bomb", f"the .docx expands to {total} bytes (a zip bomb?)")
         xml = _safe_xml(z, "word/document.xml", max_xml_bytes)
+        media = _media(z, max_xml_bytes) if b"/drawingml/" in xml or b"urn:schemas-microsoft-com:vml" in xml else {}
     try:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -132,6 +170,9 @@ def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES) -
     if body is None:
         return doc
     pages = _Pages()
+    from extract.readers.pictures import append_picture
+
+    seen = 0
     for el in _body_items(body):
         if el.tag == f"{W}p":
             text = _text(el)
@@ -140,8 +181,13 @@ def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES) -
             for part in text.splitlines():
                 if part.strip():
                     doc.blocks.append(TextLine(part.strip(), {"page": page}))
+            for rid in _picture_ids(el) if media else ():
+                seen += 1
+                if pictures:
+                    append_picture(doc, media.get(rid), seen, page, where=" of the document")
         else:
             table = _table(el, len(doc.tables), pages.page)
             pages.scan(el)
             doc.blocks.append(table)
+    doc.pictures = seen
     return doc

@@ -1,7 +1,9 @@
 """HTML pages: the real <table>s as grids, the rest as lines of text, in reading order.
 
 Layout tables (tables that hold tables) are read as containers; only leaf tables are
-data. Numbers are never read from flattened text.
+data. Numbers are never read from flattened text. Pictures (`<img>` with the picture inside
+the page as a `data:` URI — a fetched page has its same-site pictures inlined so, see
+extract/jobs.py) are counted, and read by OCR in their place when `pictures` is set.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from extract.document import Cell, Document, Table, TextLine
 from extract.readers.charset import decode
 from extract.readers.grid import expand
+from extract.readers.pictures import append_picture, data_uri_bytes
 
 _SKIP = frozenset({"script", "style", "noscript", "head", "template", "iframe", "svg", "select", "option", "button", "textarea", "object", "-comment"})
 _BLOCK = frozenset(
@@ -51,7 +54,11 @@ def _table(node: LexborNode, index: int) -> Table:
     return Table(expand(rows), index=index)
 
 
-def read_html(data: bytes, name: str = "") -> Document:
+def _is_inline(img: LexborNode) -> bool:
+    return (img.attributes.get("src") or "").lstrip()[:5].lower() == "data:"
+
+
+def read_html(data: bytes, name: str = "", pictures: bool = False) -> Document:
     text, _ = decode(data)
     tree = LexborHTMLParser(text)
     root = tree.body or tree.root
@@ -67,6 +74,8 @@ def read_html(data: bytes, name: str = "") -> Document:
     title = tree.css_first("title")
     if title is not None and title.text(strip=True):
         doc.blocks.append(TextLine(title.text(strip=True), {"element": "title"}))
+    doc.pictures = sum(1 for img in root.css("img") if _is_inline(img))
+    seen = 0
     buf: list[str] = []
 
     def flush() -> None:
@@ -90,7 +99,14 @@ def read_html(data: bytes, name: str = "") -> Document:
             continue
         if tag in _SKIP:
             continue
-        if tag == "table" and len(node.css("table")) == 1:
+        if tag == "img":
+            src = node.attributes.get("src") or ""
+            if pictures and _is_inline(node):
+                seen += 1
+                flush()
+                append_picture(doc, data_uri_bytes(src), seen, where=" of the page")
+            continue
+        if tag == "table" and len(node.css("table")) == 1 and not (pictures and any(_is_inline(i) for i in node.css("img"))):
             flush()
             doc.blocks.append(_table(node, len(doc.tables)))
             continue

@@ -28,11 +28,23 @@ _SNAP_PT = 3.0
 _PAD = 3  # pixels of paper kept around a cell's ink
 
 
+def ocr_threads() -> int:
+    """Threads per OCR engine: XXGK_OCR_THREADS, else 1 inside a worker process (one OCR
+    process per core: the pool already fills the cores), else onnxruntime's choice (0)."""
+    import multiprocessing
+    import os
+
+    if os.environ.get("XXGK_OCR_THREADS", "").strip().isdigit():
+        return int(os.environ["XXGK_OCR_THREADS"])
+    return 1 if multiprocessing.parent_process() is not None else 0
+
+
 @lru_cache(maxsize=1)
 def engine() -> Any:
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR()
+    threads = ocr_threads()
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1) if threads else RapidOCR()
 
 
 def _binary(grey: np.ndarray) -> np.ndarray:
