@@ -19,7 +19,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,23 +104,33 @@ class FetchState:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        with self._db() as db:
-            db.execute(
-                "create table if not exists http_state (url text primary key, etag text, last_modified text, sha256 text, checked_at text)"
-            )
+        # WAL once, when the file is made: switching the journal mode takes a lock that
+        # SQLite's busy timeout does not wait for, so fetchers in other processes would
+        # see "database is locked" if every connection asked for it
+        for attempt in range(20):
+            try:
+                with closing(self._db()) as db, db:
+                    if db.execute("pragma journal_mode").fetchone()[0] != "wal":
+                        db.execute("pragma journal_mode=wal")
+                    db.execute(
+                        "create table if not exists http_state (url text primary key, etag text, last_modified text, sha256 text, checked_at text)"
+                    )
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 19:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def _db(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("pragma journal_mode=wal")
-        return db
+        return sqlite3.connect(self.path, timeout=30)
 
     def get(self, url: str) -> tuple[str | None, str | None, str | None]:
-        with self._db() as db:
+        with closing(self._db()) as db:
             row = db.execute("select etag, last_modified, sha256 from http_state where url = ?", (url,)).fetchone()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
     def put(self, url: str, etag: str | None, last_modified: str | None, sha256: str | None) -> None:
-        with self._db() as db:
+        with closing(self._db()) as db, db:
             db.execute(
                 "insert into http_state values (?, ?, ?, ?, ?) on conflict(url) do update set etag=excluded.etag, "
                 "last_modified=excluded.last_modified, sha256=excluded.sha256, checked_at=excluded.checked_at",
