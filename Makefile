@@ -4,13 +4,14 @@ PY := .venv/bin/python
 N ?= 10000
 DAG_N ?= 3000
 
-.PHONY: help bootstrap run test lint bench docs clean
+.PHONY: help bootstrap run test lint bench bench-national docs clean
 
 help:
 	@echo "make run    - run the main job end to end on the bundled sample reports"
 	@echo "make test   - run the whole test suite"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmark (N=$(N) generated reports, and the DAG over DAG_N=$(DAG_N) uploads; e.g. make bench N=500 DAG_N=0)"
+	@echo "make bench-national - a national year: 100,000 reports, mostly web pages, then 1,000 new ones on top (NATIONAL_N=...)"
 
 bootstrap:
 	@./scripts/bootstrap.sh
@@ -28,6 +29,10 @@ lint: bootstrap
 
 bench: bootstrap
 	@$(PY) -m bench.run --n $(N) --dag-n $(DAG_N)
+
+NATIONAL_N ?= 100000
+bench-national: bootstrap
+	@$(PY) -m bench.run --mix national --n $(NATIONAL_N) --incr 1000 --dag-n 0 --pdf-sample 50
 
 clean:
 	rm -rf .venv .tools data

@@ -75,10 +75,15 @@ def _index() -> tuple[dict[str, Division], dict[str, list[Division]]]:
     return by_code, by_name
 
 
+@cache
+def _longest_name() -> int:
+    return max(len(n) for n in _index()[1])
+
+
 def _scan(text: str) -> list[list[Division]]:
     """Divisions named at the start of `text`, greedily, longest name first."""
     _, by_name = _index()
-    longest = max(len(n) for n in by_name)
+    longest = _longest_name()
     out: list[list[Division]] = []
     pos = 0
     while pos < len(text):

@@ -73,6 +73,7 @@ def _ratio(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+@lru_cache(maxsize=262144)
 def likeness(printed: str, slot: Slot, group: str | None = None) -> float:
     """How alike a printed label (normalised) is to a template row's label, 0..1."""
     if not printed:
@@ -94,6 +95,12 @@ def likeness(printed: str, slot: Slot, group: str | None = None) -> float:
     return max(0.0, min(best, 1.0))
 
 
+@lru_cache(maxsize=65536)
+def _row_scores(candidates: tuple[str, ...], slots: tuple[Slot, ...], group: str | None) -> list[float]:
+    """One printed row's likeness to every template row (the same rows recur in every report)."""
+    return [max((likeness(c, s, group) for c in candidates), default=0.0) for s in slots]
+
+
 @dataclass(slots=True)
 class Placement:
     slot: int | None  # index into the template's slots; None: not placed
@@ -109,7 +116,7 @@ def align(labels: Sequence[Sequence[str]], slots: Sequence[Slot], groups: Sequen
     """
     n, m = len(labels), len(slots)
     groups = groups or [None] * n
-    score = [[max((likeness(c, s, groups[i]) for c in labels[i]), default=0.0) for s in slots] for i in range(n)]
+    score = [_row_scores(tuple(labels[i]), tuple(slots), groups[i]) for i in range(n)]
     # longest path: best[i][j] over the first i printed rows and first j slots
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     move = [[0] * (m + 1) for _ in range(n + 1)]  # 0: skip printed, 1: skip slot, 2: match

@@ -8,6 +8,7 @@ A value that fails is dropped, its table is `partial`, and the problem says why.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from extract.template import labels as L
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 KEYS = {"disclosures": ("item", "measure"), "requests": ("row", "applicant"), "litigation": ("proceeding", "result")}
 
 
+@lru_cache(maxsize=16)
 def grid(table: str, version: str) -> frozenset[tuple[str, str]]:
     """The cells of one table in one template version."""
     if table == "disclosures":
