@@ -19,26 +19,44 @@ with
 
 all_reports as (
 
-    select * from {{ ref('dim_report') }}
-    where is_current
+    -- inside this model a report is keyed by a number (document_sha is its document_id): the
+    -- 64-character hash in every join key of tens of millions of cells and sum terms made the
+    -- joins spill tens of gigabytes at a national scale
+    select
+        dim_report.* replace (row_number() over (order by dim_report.document_id) as document_id),
+        dim_report.document_id as document_sha
+    from {{ ref('dim_report') }} as dim_report
+    where dim_report.is_current
+
+),
+
+document_keys as (
+
+    select document_id, document_sha from all_reports
 
 ),
 
 requests as (
 
-    select * from {{ ref('fct_requests') }}
+    select facts.* replace (document_keys.document_id as document_id)
+    from {{ ref('fct_requests') }} as facts
+    inner join document_keys on facts.document_id = document_keys.document_sha
 
 ),
 
 litigation as (
 
-    select * from {{ ref('fct_litigation') }}
+    select facts.* replace (document_keys.document_id as document_id)
+    from {{ ref('fct_litigation') }} as facts
+    inner join document_keys on facts.document_id = document_keys.document_sha
 
 ),
 
 disclosures as (
 
-    select * from {{ ref('fct_disclosures') }}
+    select facts.* replace (document_keys.document_id as document_id)
+    from {{ ref('fct_disclosures') }} as facts
+    inner join document_keys on facts.document_id = document_keys.document_sha
 
 ),
 
@@ -60,7 +78,7 @@ changed as (
         select document_id, max(checked_at) as checked_at, any_value(agency_id) as agency_id
         from {{ this }} group by document_id
     ) as done
-        on all_reports.document_id = done.document_id
+        on all_reports.document_sha = done.document_id
     where done.document_id is null
         or {{ read_at('all_reports') }} > done.checked_at
         or done.agency_id is distinct from all_reports.agency_id
@@ -327,18 +345,16 @@ term_cells as (
 
 ),
 
-sum_checks as (
+sum_totals as (
 
+    -- plain aggregates only (they spill to disk): an ordered list over every term of every sum
+    -- would hold tens of millions of rows in memory at a national scale
     select
         document_id,
         rule,
         scope,
         check_order,
         count(*) filter (where is_missing and missing_note is null) > 0 as has_missing,
-        list(
-            row_code || '/' || col_code || ' (' || coalesce(missing_reason, 'missing') || ')'
-            order by side, term_order
-        ) filter (where is_missing and missing_note is null) as missing_names,
         min(missing_note) filter (where is_missing and missing_note is not null) as note,
         count(*) filter (where is_unverified) > 0 as has_unverified,
         sum(sign * value) filter (where side = 'lhs') as lhs_sum,
@@ -346,6 +362,40 @@ sum_checks as (
 
     from term_cells
     group by document_id, rule, scope, check_order
+
+),
+
+missing_terms as (
+
+    -- the names of the missing terms, for the few sums that have them
+    select
+        document_id,
+        rule,
+        scope,
+        check_order,
+        list(
+            row_code || '/' || col_code || ' (' || coalesce(missing_reason, 'missing') || ')'
+            order by side, term_order
+        ) as missing_names
+
+    from term_cells
+    where is_missing and missing_note is null
+    group by document_id, rule, scope, check_order
+
+),
+
+sum_checks as (
+
+    select
+        sum_totals.*,
+        missing_terms.missing_names
+
+    from sum_totals
+    left join missing_terms
+        on sum_totals.document_id = missing_terms.document_id
+        and sum_totals.rule = missing_terms.rule
+        and sum_totals.scope = missing_terms.scope
+        and sum_totals.check_order = missing_terms.check_order
 
 ),
 
@@ -454,6 +504,71 @@ report_table_names as (
 
 ),
 
+cell_flags as (
+
+    -- one row per cell of the reports checked, with what R5 and R7 ask of it (no cell record:
+    -- those are built below only for the few cells that break a rule, so memory stays bounded)
+    select
+        cells.document_id,
+        cells.table_name,
+        cells.row_code,
+        cells.col_code,
+        cells.sort_order,
+        cells.value is null as is_missing,
+        cells.value is not null and (
+            (cells.value < 0 and not (cells.table_name = 'disclosures' and cells.col_code = 'items_change'))
+            or (
+                not (cells.table_name = 'disclosures' and (cells.row_code, cells.col_code) in (('fees', 'amount_10k_yuan'), ('procurement', 'amount')))
+                and cells.value != trunc(cells.value)
+            )
+        ) as is_bad,
+        coalesce(cells.verified, true) = false and cells.cell_source = 'ocr' as is_unverified
+
+    from cells
+    where cells.document_id in (select document_id from reports)
+
+),
+
+table_counts as (
+
+    select
+        document_id,
+        table_name,
+        count(*) as cell_count,
+        count(*) filter (where not is_missing) as value_count,
+        count(*) filter (where is_bad) as bad_count,
+        count(*) filter (where is_bad and is_unverified) as bad_unverified_count
+
+    from cell_flags
+    group by document_id, table_name
+
+),
+
+flagged_cell_lists as (
+
+    -- the cell records of the cells R5 (bad) and R7 (missing) name
+    select
+        flags.document_id,
+        flags.table_name,
+        list({{ rule_cell('cells.table_name', 'cells.row_code', 'cells.col_code', 'cells.missing_reason') }} order by cells.sort_order, cells.row_code, cells.col_code)
+            filter (where flags.is_bad) as bad_cells,
+        list_slice(
+            list({{ rule_cell('cells.table_name', 'cells.row_code', 'cells.col_code', 'cells.missing_reason') }} order by cells.sort_order, cells.row_code, cells.col_code)
+                filter (where flags.is_missing),
+            1, 40
+        ) as missing_cells
+
+    from cell_flags as flags
+    inner join cells
+        on flags.document_id = cells.document_id
+        and flags.table_name = cells.table_name
+        and flags.row_code = cells.row_code
+        and flags.col_code = cells.col_code
+    where flags.is_bad or flags.is_missing
+    group by flags.document_id, flags.table_name
+
+),
+
 r5 as (
 
     -- counts are whole numbers ≥ 0 (a change may be signed); money is a decimal ≥ 0
@@ -462,31 +577,21 @@ r5 as (
         'R5' as rule,
         'table=' || report_table_names.table_name as scope,
         report_table_names.table_order as check_order,
-        case when count(cells.document_id) > 0 then 0 end::double as expected,
-        case when count(cells.document_id) > 0 then count(*) filter (where bad.is_bad) end::double as actual,
+        case when table_counts.cell_count > 0 then 0 end::double as expected,
+        case when table_counts.cell_count > 0 then table_counts.bad_count end::double as actual,
         case
-            when count(cells.document_id) = 0 then 'not checked: table ' || report_table_names.table_name || ' not found'
-            when count(*) filter (where bad.is_bad and bad.is_unverified) > 0 then 'unverified OCR'
+            when coalesce(table_counts.cell_count, 0) = 0 then 'not checked: table ' || report_table_names.table_name || ' not found'
+            when table_counts.bad_unverified_count > 0 then 'unverified OCR'
         end as reason,
-        list({{ rule_cell('cells.table_name', 'cells.row_code', 'cells.col_code', 'cells.missing_reason') }} order by cells.sort_order, cells.row_code, cells.col_code)
-            filter (where bad.is_bad) as cells
+        flagged_cell_lists.bad_cells as cells
 
     from report_table_names
-    left join cells
-        on report_table_names.document_id = cells.document_id
-        and report_table_names.table_name = cells.table_name
-    left join lateral (
-        select
-            cells.value is not null and (
-                (cells.value < 0 and not (cells.table_name = 'disclosures' and cells.col_code = 'items_change'))
-                or (
-                    not (cells.table_name = 'disclosures' and (cells.row_code, cells.col_code) in (('fees', 'amount_10k_yuan'), ('procurement', 'amount')))
-                    and cells.value != trunc(cells.value)
-                )
-            ) as is_bad,
-            coalesce(cells.verified, true) = false and cells.cell_source = 'ocr' as is_unverified
-    ) as bad on true
-    group by report_table_names.document_id, report_table_names.table_name, report_table_names.table_order
+    left join table_counts
+        on report_table_names.document_id = table_counts.document_id
+        and report_table_names.table_name = table_counts.table_name
+    left join flagged_cell_lists
+        on report_table_names.document_id = flagged_cell_lists.document_id
+        and report_table_names.table_name = flagged_cell_lists.table_name
 
 ),
 
@@ -498,20 +603,18 @@ r7 as (
         'R7' as rule,
         'table=' || report_table_names.table_name as scope,
         report_table_names.table_order as check_order,
-        count(cells.document_id)::double as expected,
-        count(cells.value)::double as actual,
+        coalesce(table_counts.cell_count, 0)::double as expected,
+        coalesce(table_counts.value_count, 0)::double as actual,
         null as reason,
-        list_slice(
-            list({{ rule_cell('cells.table_name', 'cells.row_code', 'cells.col_code', 'cells.missing_reason') }} order by cells.sort_order, cells.row_code, cells.col_code)
-                filter (where cells.document_id is not null and cells.value is null),
-            1, 40
-        ) as cells
+        flagged_cell_lists.missing_cells as cells
 
     from report_table_names
-    left join cells
-        on report_table_names.document_id = cells.document_id
-        and report_table_names.table_name = cells.table_name
-    group by report_table_names.document_id, report_table_names.table_name, report_table_names.table_order
+    left join table_counts
+        on report_table_names.document_id = table_counts.document_id
+        and report_table_names.table_name = table_counts.table_name
+    left join flagged_cell_lists
+        on report_table_names.document_id = flagged_cell_lists.document_id
+        and report_table_names.table_name = flagged_cell_lists.table_name
 
 ),
 
@@ -735,8 +838,8 @@ checks as (
 final as (
 
     select
-        md5(checks.document_id || '|' || checks.rule || '|' || checks.scope || '|' || checks.check_order) as check_id,
-        checks.document_id,
+        md5(reports.document_sha || '|' || checks.rule || '|' || checks.scope || '|' || checks.check_order) as check_id,
+        reports.document_sha as document_id,
         reports.agency_id,
         reports.agency_name,
         reports.report_year,
