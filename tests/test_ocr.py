@@ -233,3 +233,11 @@ def test_a_pdf_with_one_scanned_page_is_read_mixed() -> None:
         got = {(c[a], c[b]): c["value"] for c in out[table]}
         exact = sum(1 for k, v in got.items() if k in truth[table] and Decimal(str(v)) == Decimal(str(truth[table][k])))
         assert exact / len(truth[table]) >= 0.98, table
+
+
+def test_a_stray_mark_after_a_number_is_dropped_but_not_one_before_it() -> None:
+    """59 read as "59." (a speck) is 59; ".59" may be 0.59 with its 0 lost: kept, so it is refused."""
+    from extract.readers.ocr import _clean_cell
+
+    assert _clean_cell("59.") == "59" and _clean_cell("1 036。") == "1036"
+    assert _clean_cell(".59") == ".59" and _clean_cell("5.349") == "5.349" and _clean_cell("无") == "无"

@@ -235,6 +235,20 @@ def _clean(text: str) -> str:
     return _SPACES.sub("", text)
 
 
+# a speck after a number is read as a point or a comma (59 read as "59."); one before it is
+# kept, since ".59" may be 0.59 with its 0 lost, and the cell is then refused, not misread
+_EDGE_MARKS = re.compile(r"(?<=\d)[.,。，·、']+$")
+
+
+def _clean_cell(text: str) -> str:
+    """A table cell's text: spaces gone, a stray mark after a number dropped.
+
+    Only marks with nothing after them go: 5.349 stays 5.349, which the verification then
+    refuses as a count with a decimal point.
+    """
+    return _EDGE_MARKS.sub("", _clean(text))
+
+
 def read_image(grey: np.ndarray, page: int, dpi: float = 200.0) -> list[tuple[float, Any]]:
     """Blocks (top, Table | TextLine) of one page image (8-bit grey), in reading order by top."""
     import cv2
@@ -273,7 +287,7 @@ def read_image(grey: np.ndarray, page: int, dpi: float = 200.0) -> list[tuple[fl
             results, _ = eng.text_rec(crops)
             texts: dict[tuple[int, int], list[tuple[str, float]]] = {}
             for (r, c, _i), (text, score) in zip(jobs, results, strict=True):
-                texts.setdefault((r, c), []).append((_clean(text), float(score)))
+                texts.setdefault((r, c), []).append((_clean_cell(text), float(score)))
             for (r, c), parts in texts.items():
                 cell = grid[r][c]
                 assert cell is not None
