@@ -46,6 +46,16 @@ class Document:
     # pictures the reader saw but did not read (read by OCR when the text holds no report)
     pictures: int = 0
 
+    def add(self, block: Block) -> None:
+        """Append a block in reading order; a table is numbered after the tables before it, its cells too."""
+        if isinstance(block, Table):
+            block.index = sum(1 for b in self.blocks if isinstance(b, Table))
+            for row in block.rows:
+                for cell in row:
+                    if cell is not None:
+                        cell.where["table"] = block.index
+        self.blocks.append(block)
+
     @property
     def lines(self) -> list[TextLine]:
         return [b for b in self.blocks if isinstance(b, TextLine)]

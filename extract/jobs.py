@@ -32,6 +32,7 @@ from extract.pipeline import (
     dbt_build as build_models,
 )
 from extract.rawstore import keep, raw_path
+from extract.readers import IMAGE_MAGIC
 from extract.reextract import reextract
 from extract.report import Limits, extract_bytes
 from extract.settings import Paths
@@ -92,10 +93,17 @@ def fetch(item: dict[str, Any], sources_path: str | Path, paths: Paths) -> dict[
             return {**base, "url": str(path), "status": "failed", "error_code": "unreadable_file", "error": f"{path}: {exc}", "fetched_at": _now()}
         sha, raw = keep(paths.raw, data)
         return {**base, "url": str(path), "status": "fetched", "sha256": sha, "raw_path": str(raw), "bytes": len(data), "fetched_at": _now(), "is_file": True}
-    d = load_sources(Path(sources_path)).defaults
-    got = fetch_url(item["url"], paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
-                    max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
+    got = _fetch_url(item["url"], paths, load_sources(Path(sources_path)).defaults)
     return {**base, **got.__dict__}
+
+
+def _fetch_url(url: str, paths: Paths, defaults: Any | None) -> Any:
+    """fetch_url into the raw store with the sources file's politeness settings (or the library's)."""
+    if defaults is None:
+        return fetch_url(url, paths.raw, _state(paths))
+    d = defaults
+    return fetch_url(url, paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
+                     max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
 
 
 def _known(paths: Paths, attempts: int = 5) -> set[str]:
@@ -131,12 +139,10 @@ def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None,
     if report.get("format") != "html" or report.get("status") == "ok":
         return out
 
+    defaults = load_sources(Path(sources_path)).defaults if sources_path is not None else None
+
     def get(url: str) -> Any:
-        if sources_path is not None:
-            d = load_sources(Path(sources_path)).defaults
-            return fetch_url(url, paths.raw, _state(paths), user_agent=d.user_agent, timeout_s=d.timeout_s,
-                             max_bytes=d.max_bytes, retries=d.retries, per_host=d.per_host)
-        return fetch_url(url, paths.raw, _state(paths))
+        return _fetch_url(url, paths, defaults)
 
     item = {k: fetched.get(k) for k in HINT_KEYS}
     item["agency_hint"] = item.get("agency_hint") or report.get("agency")
@@ -155,7 +161,7 @@ def extract(fetched: dict[str, Any], paths: Paths, limits: Limits | None = None,
     return out
 
 
-_PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
+_PICTURE_MAGIC = (*IMAGE_MAGIC, b"GIF8", b"RIFF")  # and GIF, WebP: web pictures
 PICTURE = re.compile(r"\.(png|jpe?g|gif|bmp|tiff?|webp)$", re.I)
 
 
@@ -207,7 +213,8 @@ def page_with_pictures(page: bytes, base_url: str, get: Any, raw_root: Path) -> 
         data = path.read_bytes()
         if not data.startswith(_PICTURE_MAGIC):
             continue  # an error page served under a picture's name
-        uri = "data:image/" + (PICTURE.search(url).group(1).lower() if PICTURE.search(url) else "png") + ";base64," + base64.b64encode(data).decode("ascii")
+        ext = PICTURE.search(url)
+        uri = f"data:image/{ext.group(1).lower() if ext else 'png'};base64," + base64.b64encode(data).decode("ascii")
         for form in {src, html_lib.escape(src, quote=True), src.replace("&", "&amp;")}:
             text = text.replace(f'src="{form}"', f'src="{uri}"').replace(f"src='{form}'", f"src='{uri}'")
         inlined += 1

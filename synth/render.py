@@ -117,7 +117,7 @@ def _build_docx(body: list) -> bytes:
     return buf.getvalue()
 
 
-_DOCX_SHAPES: dict[tuple, tuple[bytes, list[str]]] = {}
+_DOCX_SHAPES: dict[tuple, tuple[bytes, str]] = {}
 
 
 def to_docx(rep: SynthReport, reuse: bool = False) -> bytes:
@@ -142,8 +142,8 @@ def to_docx(rep: SynthReport, reuse: bool = False) -> bytes:
                   ([[None if x is None else f"§{next(counter)}§" for x in row] for row in part[0]], part[1]) for part in body]
         data = _build_docx(marked)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            _DOCX_SHAPES[shape] = (data, [z.read("word/document.xml").decode("utf-8")])
-    data, (xml,) = _DOCX_SHAPES[shape]
+            _DOCX_SHAPES[shape] = (data, z.read("word/document.xml").decode("utf-8"))
+    data, xml = _DOCX_SHAPES[shape]
     import re
 
     filled = re.sub(r"§(\d+)§", lambda m: escape(texts[int(m.group(1))]), xml)

@@ -4,3 +4,16 @@
 {% macro read_at(relation) -%}
     greatest({{ relation }}.loaded_at, coalesce({{ relation }}.extracted_at, {{ relation }}.loaded_at))
 {%- endmacro %}
+
+{#- The filter of an incremental fact on dim_report: only reports (re)written since this table
+    last saw them, or whose agency changed. Nothing on a full build. -#}
+{% macro where_report_changed() -%}
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as held
+        where held.document_id = dim_report.document_id
+            and held.read_at = {{ read_at('dim_report') }}
+            and held.agency_id is not distinct from dim_report.agency_id
+    )
+    {% endif %}
+{%- endmacro %}

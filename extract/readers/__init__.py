@@ -10,7 +10,7 @@ from extract.document import Document, ExtractionFailure
 
 FORMATS = ("txt", "html", "pdf", "docx", "doc", "wps", "ofd", "xlsx", "xls", "et", "image")
 # picture files (a scan, a photographed table): read by OCR
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
 
 
 def sniff_format(data: bytes, name: str = "") -> str:
@@ -21,7 +21,7 @@ def sniff_format(data: bytes, name: str = "") -> str:
         raise ExtractionFailure("empty_file", "the file is empty")
     if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return "pdf"
-    if data.startswith(_IMAGE_MAGIC[:4]) or (data.startswith(b"BM") and lower.endswith(".bmp")):
+    if data.startswith(IMAGE_MAGIC[:4]) or (data.startswith(b"BM") and lower.endswith(".bmp")):
         return "image"
     if data.startswith(b"PK\x03\x04"):
         try:

@@ -130,8 +130,11 @@ def _picture_ids(el: etree._Element) -> list[str]:
     return out
 
 
-def _media(z: zipfile.ZipFile, max_bytes: int) -> dict[str, bytes | None]:
-    """Relationship id -> picture bytes (None when the part is missing or over the cap)."""
+def _media(z: zipfile.ZipFile, max_bytes: int, read: bool) -> dict[str, bytes | None]:
+    """Relationship id -> picture bytes (None when the part is missing or over the cap, or not `read`).
+
+    Counting a document's pictures needs only their ids; their bytes are read when they are OCR'd.
+    """
     try:
         rels = etree.fromstring(_safe_xml(z, "word/_rels/document.xml.rels", max_bytes), _PARSER)
     except (ExtractionFailure, etree.XMLSyntaxError):
@@ -144,7 +147,7 @@ def _media(z: zipfile.ZipFile, max_bytes: int) -> dict[str, bytes | None]:
         member = target if target.startswith("word/") else f"word/{target}"
         try:
             info = z.getinfo(member)
-            out[rel.get("Id") or ""] = z.read(member) if info.file_size <= 10 * 1024 * 1024 else None
+            out[rel.get("Id") or ""] = z.read(member) if read and info.file_size <= 10 * 1024 * 1024 else None
         except (KeyError, zipfile.BadZipFile, OSError):
             out[rel.get("Id") or ""] = None
     return out
@@ -160,7 +163,7 @@ def read_docx(data: bytes, name: str = "", max_xml_bytes: int = MAX_XML_BYTES, p
         if total > 4 * max_xml_bytes:
             raise ExtractionFailure("zip_bomb", f"the .docx expands to {total} bytes (a zip bomb?)")
         xml = _safe_xml(z, "word/document.xml", max_xml_bytes)
-        media = _media(z, max_xml_bytes) if b"/drawingml/" in xml or b"urn:schemas-microsoft-com:vml" in xml else {}
+        media = _media(z, max_xml_bytes, pictures) if b"/drawingml/" in xml or b"urn:schemas-microsoft-com:vml" in xml else {}
     try:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError as exc:

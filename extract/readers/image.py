@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from extract.document import Document, ExtractionFailure, Table
+from extract.document import Document, ExtractionFailure
 
 A4_WIDTH_IN = 8.27
 MAX_PIXELS = 60_000_000
@@ -36,18 +36,10 @@ def read_image_file(data: bytes, name: str = "") -> Document:
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ExtractionFailure("unreadable_file", f"the image cannot be opened: {exc}") from exc
     doc = Document("image")
-    counter = 0
     for number, frame in enumerate(ImageSequence.Iterator(img), start=1):
         grey = np.asarray(frame.convert("L"))
         for _, block in read_image(grey, number, _dpi(img, grey.shape[1])):
-            if isinstance(block, Table):
-                block.index = counter
-                for row in block.rows:
-                    for cell in row:
-                        if cell is not None:
-                            cell.where["table"] = counter
-                counter += 1
-            doc.blocks.append(block)
+            doc.add(block)
     if not doc.blocks:
         raise ExtractionFailure("no_text_layer", "OCR found no text in the image")
     return doc

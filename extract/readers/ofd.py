@@ -411,15 +411,7 @@ def read_ofd(data: bytes, name: str = "") -> Document:
             "code": "image_pages", "table": None,
             "message": f"page(s) {', '.join(map(str, image_pages))} hold only images (no text layer): what they print is not read (OCR is needed)",
         })
-    counter = 0
     for number, page in enumerate(pages, start=1):
         for _, block in sorted(_blocks(page, number), key=lambda x: x[0]):
-            if isinstance(block, Table):
-                block.index = counter
-                for row in block.rows:
-                    for cell in row:
-                        if cell is not None:
-                            cell.where["table"] = counter
-                counter += 1
-            doc.blocks.append(block)
+            doc.add(block)
     return doc

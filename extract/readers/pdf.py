@@ -94,7 +94,6 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str =
         texts[i] = ""
     wanted = set(range(len(texts))) if all_pages else set(table_pages(texts))
     wanted -= set(ocr_blocks)
-    counter = [0]
     fallback: list[int] = []
     per_page: dict[int, list[tuple[float, Any]]] = {i: b for i, b in ocr_blocks.items() if b}
     if engine == "auto" and wanted:
@@ -121,14 +120,7 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str =
     for i, text in enumerate(texts):
         if i in per_page:
             for _, block in sorted(per_page[i], key=lambda x: x[0]):
-                if isinstance(block, Table):
-                    block.index = counter[0]
-                    for row in block.rows:
-                        for cell in row:
-                            if cell is not None:
-                                cell.where["table"] = counter[0]
-                    counter[0] += 1
-                doc.blocks.append(block)
+                doc.add(block)
         else:
             doc.blocks.extend(_lines(text, i + 1))
     return doc

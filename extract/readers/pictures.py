@@ -104,10 +104,4 @@ def append_picture(doc: Any, data: bytes | None, number: int, page: int | None =
             doc.problems.append({"code": "picture_unreadable", "table": None, "message": reason + where})
         return
     for block in blocks:
-        if isinstance(block, Table):
-            block.index = len(doc.tables)
-            for row in block.rows:
-                for cell in row:
-                    if cell is not None:
-                        cell.where["table"] = block.index
-        doc.blocks.append(block)
+        doc.add(block)

@@ -569,21 +569,19 @@ flagged_cell_lists as (
 
 ),
 
-r5 as (
+table_checks as (
 
-    -- counts are whole numbers ≥ 0 (a change may be signed); money is a decimal ≥ 0
+    -- every table of every report checked, with its counts and flagged cells (R5, R7)
     select
         report_table_names.document_id,
-        'R5' as rule,
-        'table=' || report_table_names.table_name as scope,
-        report_table_names.table_order as check_order,
-        case when table_counts.cell_count > 0 then 0 end::double as expected,
-        case when table_counts.cell_count > 0 then table_counts.bad_count end::double as actual,
-        case
-            when coalesce(table_counts.cell_count, 0) = 0 then 'not checked: table ' || report_table_names.table_name || ' not found'
-            when table_counts.bad_unverified_count > 0 then 'unverified OCR'
-        end as reason,
-        flagged_cell_lists.bad_cells as cells
+        report_table_names.table_name,
+        report_table_names.table_order,
+        coalesce(table_counts.cell_count, 0) as cell_count,
+        coalesce(table_counts.value_count, 0) as value_count,
+        table_counts.bad_count,
+        table_counts.bad_unverified_count,
+        flagged_cell_lists.bad_cells,
+        flagged_cell_lists.missing_cells
 
     from report_table_names
     left join table_counts
@@ -595,26 +593,40 @@ r5 as (
 
 ),
 
+r5 as (
+
+    -- counts are whole numbers ≥ 0 (a change may be signed); money is a decimal ≥ 0
+    select
+        document_id,
+        'R5' as rule,
+        'table=' || table_name as scope,
+        table_order as check_order,
+        case when cell_count > 0 then 0 end::double as expected,
+        case when cell_count > 0 then bad_count end::double as actual,
+        case
+            when cell_count = 0 then 'not checked: table ' || table_name || ' not found'
+            when bad_unverified_count > 0 then 'unverified OCR'
+        end as reason,
+        bad_cells as cells
+
+    from table_checks
+
+),
+
 r7 as (
 
     -- all three tables present, every cell of the template filled
     select
-        report_table_names.document_id,
+        document_id,
         'R7' as rule,
-        'table=' || report_table_names.table_name as scope,
-        report_table_names.table_order as check_order,
-        coalesce(table_counts.cell_count, 0)::double as expected,
-        coalesce(table_counts.value_count, 0)::double as actual,
+        'table=' || table_name as scope,
+        table_order as check_order,
+        cell_count::double as expected,
+        value_count::double as actual,
         null as reason,
-        flagged_cell_lists.missing_cells as cells
+        missing_cells as cells
 
-    from report_table_names
-    left join table_counts
-        on report_table_names.document_id = table_counts.document_id
-        and report_table_names.table_name = table_counts.table_name
-    left join flagged_cell_lists
-        on report_table_names.document_id = flagged_cell_lists.document_id
-        and report_table_names.table_name = flagged_cell_lists.table_name
+    from table_checks
 
 ),
 

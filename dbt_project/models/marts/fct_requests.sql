@@ -25,15 +25,7 @@ cells as (
 reports as (
 
     select * from {{ ref('dim_report') }}
-    {% if is_incremental() %}
-    -- only reports (re)written since this table last saw them, or whose agency changed
-    where not exists (
-        select 1 from {{ this }} as held
-        where held.document_id = dim_report.document_id
-            and held.read_at = {{ read_at('dim_report') }}
-            and held.agency_id is not distinct from dim_report.agency_id
-    )
-    {% endif %}
+    {{ where_report_changed() }}
 
 ),
 
