@@ -27,11 +27,13 @@ test:
 lint: bootstrap
 	@.venv/bin/ruff check .
 
-bench: bootstrap
+bench:
+	@./scripts/bootstrap.sh --system
 	@$(PY) -m bench.run --n $(N) --dag-n $(DAG_N)
 
 NATIONAL_N ?= 100000
-bench-national: bootstrap
+bench-national:
+	@./scripts/bootstrap.sh --system
 	@$(PY) -m bench.run --mix national --n $(NATIONAL_N) --incr 1000 --dag-n 0 --pdf-sample 50
 
 clean:

@@ -55,11 +55,11 @@ def task_counts(airflow_db: Path, dag_id: str = "xxgk_reports") -> dict[str, dic
 def _cli(files: list[Path], paths: Paths) -> dict[str, Any]:
     """What `xxgk load <folder> && xxgk build && xxgk validate` do, through the same functions."""
     from expectations.validate import validate
-    from extract.pipeline import ingest, publish, run_dbt
+    from extract.pipeline import dbt_build, ingest, publish
 
     t = time.perf_counter()
     r = ingest(files, paths)
-    run_dbt(paths, "build")
+    dbt_build(paths)
     validate(paths, send_mail=False, publish_copy=False)
     publish(paths)
     return {"seconds": round(time.perf_counter() - t, 1), "loaded": r.load.loaded}

@@ -167,7 +167,7 @@ def main() -> None:
     paths = Paths(run_dir).ensure()
     os.environ["XXGK_DATA_DIR"] = str(run_dir)
     from expectations.validate import validate
-    from extract.pipeline import load_staged, publish, run_dbt, stage_files
+    from extract.pipeline import dbt_build, load_staged, publish, stage_files
 
     results: dict[str, Any] = {"n": n}
     total_t = time.perf_counter()
@@ -182,7 +182,7 @@ def main() -> None:
         acc = pool.submit(_accuracy_of, [str(p) for p in staged_files], str(corpus / "truth.jsonl")).result()
     t_acc = time.perf_counter() - t_acc  # bench bookkeeping, not pipeline time
     stage("load", lambda: load_staged(paths, staged_files), n, results)
-    stage("dbt build", lambda: run_dbt(paths, "build"), n, results)
+    stage("dbt build", lambda: dbt_build(paths), n, results)
     stage("validate", lambda: validate(paths, send_mail=True, publish_copy=False), n, results)
     stage("publish", lambda: publish(paths), n, results)
     total = time.perf_counter() - total_t - t_acc
@@ -196,7 +196,7 @@ def main() -> None:
         r = ingest(files, paths, args.workers)
         assert r.load.loaded == 0, "a re-run with nothing changed must load nothing"
         if needs_build({"loaded": r.load.loaded, "new_sources": r.load.new_sources, "failed": r.load.failed}, paths):
-            run_dbt(paths, "build")
+            dbt_build(paths)
             validate(paths, send_mail=False, publish_copy=False)
             publish(paths)
 
@@ -215,7 +215,7 @@ def main() -> None:
 
             r = ingest(new_files, paths, args.workers)
             assert r.load.loaded == len(new_files), f"{r.load.loaded} of {len(new_files)} new reports landed"
-            run_dbt(paths, "build")
+            dbt_build(paths)
             validate(paths, send_mail=False, publish_copy=False)
             publish(paths)
 

@@ -109,11 +109,16 @@ def compose(
     data_docs: Path | None,
     checked: int,
     unreadable: list[dict[str, Any]] | None = None,
+    failing_reports: int | None = None,
+    warning_counts: dict[str, int] | None = None,
 ) -> EmailMessage:
+    """The mail of a validation. `failures` may be those of the first reports only: then
+    `failing_reports` is how many have errors in all, and `warning_counts` the warnings per rule
+    (a national year fails in tens of thousands of reports; a mail lists a readable part)."""
     by_report: dict[str, list[dict[str, Any]]] = {}
     for f in failures:
         by_report.setdefault(f["document_id"], []).append(f)
-    n = len(by_report)
+    n = max(len(by_report), failing_reports or 0)
     msg = EmailMessage()
     msg["Subject"] = f"[xxgk] {n} 份年报未通过勾稽关系校验 / {n} report(s) fail the balancing rules" + (
         f"; {len(unreadable)} 个文件无法读取 / {len(unreadable)} unreadable" if unreadable else ""
@@ -126,6 +131,12 @@ def compose(
 
     text: list[str] = [f"本次校验 {checked} 份报告，{n} 份有错误。 {checked} report(s) checked, {n} with errors.", ""]
     parts: list[str] = [f"<p>本次校验 {checked} 份报告，<b>{n}</b> 份有错误。</p>"]
+    if n > len(by_report):
+        more = (f"此处列出前 {len(by_report)} 份，其余见 Data Docs 与 marts.fct_rule_results。"
+                f" The first {len(by_report)} are listed here and in the attached CSV; every failing check is in"
+                " marts.fct_rule_results (exports/fct_rule_results.parquet).")
+        text += [more, ""]
+        parts.append(f"<p>{_e(more)}</p>")
     for rows in by_report.values():
         head = rows[0]
         title = f"{_e(head['agency_name'] or '（未知机构）')} · {_e(head['report_year'])}年度"
@@ -155,10 +166,11 @@ def compose(
             parts.append(f"<li>{_e(u['source'])}: {_e(u['reason'])}</li>")
         parts.append("</ul>")
         text.append("")
-    if warnings:
-        counts: dict[str, int] = {}
+    counts: dict[str, int] = {r: c for r, c in (warning_counts or {}).items() if c}
+    if warnings and not counts:
         for w in warnings:
             counts[w["rule"]] = counts.get(w["rule"], 0) + 1
+    if counts:
         summary = "；".join(f"{rule} {RULES[rule]['zh']}：{c}" for rule, c in sorted(counts.items()))
         text += [f"提示 warnings: {summary}"]
         parts.append(f"<p>提示 warnings: {_e(summary)}</p>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,24 +59,116 @@ def _severity(rule: str) -> str:
 INDEX_COLUMNS = ["agency_name", "report_year", "rule", "scope", "cells_named"]  # how Data Docs name a failing check
 
 
+COLUMNS = """check_id, document_id, agency_id, agency_name, report_year, source, rule, scope, expected, actual,
+             difference, severity, status, reason, cells, checked_at"""
+ORDER = "order by rule_order, agency_name, report_year, document_id, check_order, scope"
+
+
 def checks_of_run(warehouse: Path, since: datetime | None) -> pd.DataFrame:
-    """The check rows dbt computed since `since` (all of them when None), read-only.
+    """The checked rows (passed or failed) dbt computed since `since` (all when None), read-only.
 
     The rules themselves are SQL (dbt int_rule_checks → marts.fct_rule_results); this only reads
-    the rows a run added, so a run with nothing new validates nothing.
+    the rows a run added, so a run with nothing new validates nothing. A national year is
+    millions of rows: only the columns the suite and the counts need, text as categories, and
+    the cells only of the checks whose two sides differ (no expectation can find the others
+    unexpected, and Data Docs name the cells of unexpected ones only); the counts are SQL's
+    (`check_counts`).
     """
+    # DuckDB's memory bounded as dbt's is (the sort of millions of rows spills instead)
+    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": os.environ.get("XXGK_DUCKDB_MEMORY", "1GB")})
+    try:
+        cond = "where checked_at > ?" if since else ""
+        table = con.sql(
+            f"""select agency_name, report_year, rule, scope, expected, actual, status,
+                       case when actual is distinct from expected then cells end as cells
+                from marts.fct_rule_results
+                where status <> 'not_checked' {cond.replace('where', 'and')} {ORDER}""",
+            params=[since] if since else None,
+        ).to_arrow_table()
+    finally:
+        con.close()
+    frame = table.to_pandas(strings_to_categorical=True, self_destruct=True, split_blocks=True)
+    del table
+    frame["cells"] = frame["cells"].astype(object).where(frame["cells"].notna(), None)
+    return frame
+
+
+@dataclass
+class CheckCounts:
+    checks: int
+    reports: int
+    failing_reports: int  # with a failed error
+    per_rule: dict[str, dict[str, int]]  # rule -> {failed, passed, not_checked}
+
+
+def check_counts(warehouse: Path, since: datetime | None) -> CheckCounts:
+    """How many checks, reports and failing reports dbt computed since `since`, read-only."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         cond = "where checked_at > ?" if since else ""
+        params = [since] if since else []
+        checks, reports, failing = con.execute(
+            f"""select count(*), count(distinct document_id),
+                       count(distinct document_id) filter (where status = 'failed' and severity = 'error')
+                from marts.fct_rule_results {cond}""", params).fetchone()
+        per_rule: dict[str, dict[str, int]] = {}
+        for rule, status, n in con.execute(
+                f"select rule, status, count(*) from marts.fct_rule_results {cond} group by all", params).fetchall():
+            per_rule.setdefault(rule, {"failed": 0, "passed": 0, "not_checked": 0})[status] = n
+    finally:
+        con.close()
+    return CheckCounts(checks, reports, failing, per_rule)
+
+
+def failed_checks(warehouse: Path, since: datetime | None, max_reports: int) -> pd.DataFrame:
+    """Every column of the failed checks since `since` of the first `max_reports` reports that
+    fail (those with errors first): what the mail lists."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        cond = "and checked_at > ?" if since else ""
         return con.execute(
-            f"""select check_id, document_id, agency_id, agency_name, report_year, source, rule, scope, expected, actual,
-                       difference, severity, status, reason, cells, checked_at
-                from marts.fct_rule_results {cond}
-                order by rule_order, agency_name, report_year, document_id, check_order, scope""",
-            [since] if since else [],
+            f"""with listed as (
+                    select document_id from marts.fct_rule_results
+                    where status = 'failed' {cond}
+                    group by document_id
+                    order by bool_or(severity = 'error') desc, min(agency_name), min(report_year), document_id
+                    limit ?
+                )
+                select {COLUMNS} from marts.fct_rule_results
+                where status = 'failed' {cond} and document_id in (select document_id from listed) {ORDER}""",
+            [*([since] if since else []), max_reports, *([since] if since else [])],
         ).df()
     finally:
         con.close()
+
+
+def mail_max_reports() -> int:
+    """Reports a mail lists in detail (XXGK_MAIL_MAX_REPORTS, default 200); it counts the rest."""
+    return int(os.environ.get("XXGK_MAIL_MAX_REPORTS", "200"))
+
+
+def labels(column: pd.Series, missing: str) -> pd.Series:
+    """A column as categorical text, a missing value shown as `missing` (how Data Docs and the
+    failing-check keys name it; categories keep millions of check rows small)."""
+    if pd.api.types.is_numeric_dtype(column):
+        column = column.astype("Int64")
+    cat = column.astype("category")
+    cat = cat.cat.rename_categories([str(c) for c in cat.cat.categories])
+    if cat.isna().any():
+        if missing not in cat.cat.categories:
+            cat = cat.cat.add_categories([missing])
+        cat = cat.fillna(missing)
+    return cat
+
+
+def check_keys(checks: pd.DataFrame) -> pd.DataFrame:
+    """agency, year, rule and scope of each check, as Data Docs and the failing sets name them."""
+    return pd.DataFrame({
+        "agency_name": labels(checks["agency_name"], "（未知机构）"),
+        "report_year": labels(checks["report_year"], "<NA>"),
+        "rule": labels(checks["rule"], ""),
+        "scope": labels(checks["scope"], ""),
+    }, index=checks.index)
 
 
 def cells_named(cells: Any, limit: int = 8) -> str:
@@ -97,33 +190,44 @@ def cells_named(cells: Any, limit: int = 8) -> str:
 
 @dataclass
 class SuiteRun:
-    failing: set[tuple[Any, ...]]  # INDEX_COLUMNS[:4] of the checks Great Expectations found unexpected
+    failing: set[tuple[Any, ...]]  # INDEX_COLUMNS[:4] of the checks Great Expectations found unexpected (when named)
     page: Path | None  # the Data Docs page of this validation
     index: Path | None
+    unexpected: dict[str, int] = field(default_factory=dict)  # rule -> checks Great Expectations found unexpected
+    named: bool = True  # every unexpected check named (else counted, with a sample)
+
+
+def named_limit() -> int:
+    """Checks whose two sides differ up to which Data Docs name every unexpected one."""
+    return int(os.environ.get("XXGK_GX_NAMED_LIMIT", "20000"))
 
 
 def run_suite(checks: pd.DataFrame, paths: Paths) -> SuiteRun:
     """Run the checkpoint on the checked rows of this run (not_checked ones have nothing to compare)."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    todo = checks[checks["status"].isin(["passed", "failed"])].copy()
-    frame = pd.DataFrame({
-        "agency_name": todo["agency_name"].fillna("（未知机构）").astype(str),
-        "report_year": todo["report_year"].astype("Int64").astype(str),
-        "rule": todo["rule"].astype(str),
-        "scope": todo["scope"].astype(str),
-        "cells_named": todo["cells"].map(cells_named),
-        "actual": todo["actual"].astype(float),
-        "expected": todo["expected"].astype(float),
-    }).reset_index(drop=True)
+    todo = checks[checks["status"].isin(["passed", "failed"])]
+    actual, expected = todo["actual"].astype(float), todo["expected"].astype(float)
+    differ = ~(actual == expected)  # every row an expectation could find unexpected (R8 is >=)
+    named = int(differ.sum()) <= named_limit()
+    names = pd.Series("", index=todo.index, dtype=object)
+    if named:
+        cells = todo["cells"]
+        with_cells = differ & cells.notna()
+        names[with_cells] = cells[with_cells].map(cells_named)
+    frame = check_keys(todo).assign(cells_named=names, actual=actual, expected=expected).reset_index(drop=True)
+    del todo, actual, expected, differ, names
     docs_dir = paths.data_docs
     failing: set[tuple[Any, ...]] = set()
+    unexpected: dict[str, int] = {}
     page: Path | None = None
     if len(frame):  # nothing new: no context, no docs rebuild
         ctx = context(docs_dir, paths.data / "gx_validations")
-        checkpoint = register(ctx)
+        checkpoint = register(ctx, named=named)
         result = checkpoint.run(batch_parameters={"dataframe": frame})
         for key, run in result.run_results.items():
             for r in run.results:
+                rule = str((r.expectation_config.meta or {}).get("rule"))
+                unexpected[rule] = unexpected.get(rule, 0) + int(r.result.get("unexpected_count") or 0)
                 for item in r.result.get("unexpected_index_list") or []:
                     failing.add(tuple(str(item[c]) for c in INDEX_COLUMNS[:4]))
             for site in ctx.get_docs_sites_urls(resource_identifier=key):
@@ -134,7 +238,7 @@ def run_suite(checks: pd.DataFrame, paths: Paths) -> SuiteRun:
 
         make_offline(docs_dir)
     index = docs_dir / "index.html"
-    return SuiteRun(failing, page if page and page.exists() else None, index if index.exists() else None)
+    return SuiteRun(failing, page if page and page.exists() else None, index if index.exists() else None, unexpected, named)
 
 
 def last_validation(warehouse: Path) -> datetime | None:
@@ -193,28 +297,35 @@ def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, si
         since = last_validation(paths.warehouse)  # what is new since the last validation
     checks = checks_of_run(paths.warehouse, None if everything else since)
     suite = run_suite(checks, paths)
-    sql_failing = {tuple(str(x) for x in k) for k in zip(
-        checks.loc[checks["status"] == "failed", "agency_name"].fillna("（未知机构）"),
-        checks.loc[checks["status"] == "failed", "report_year"].astype("Int64").astype(str),
-        checks.loc[checks["status"] == "failed", "rule"], checks.loc[checks["status"] == "failed", "scope"], strict=True)}
-    disagree = sql_failing ^ suite.failing
-    if disagree:
-        raise ValidationDisagrees(f"Great Expectations and int_rule_checks disagree on {len(disagree)} check(s): {sorted(disagree)[:5]}")
-    record_run(paths.warehouse, started, len(checks), suite.page)
+    failed = checks[checks["status"] == "failed"]
+    sql_counts = {str(r): int(c) for r, c in failed["rule"].astype(str).value_counts().items()}
+    gx_counts = {r: c for r, c in suite.unexpected.items() if c}
+    if sql_counts != gx_counts:
+        raise ValidationDisagrees(f"Great Expectations and int_rule_checks count different failures per rule: {gx_counts} vs {sql_counts}")
+    if suite.named:
+        sql_failing = {tuple(str(x) for x in k) for k in check_keys(failed).itertuples(index=False, name=None)}
+        disagree = sql_failing ^ suite.failing
+        if disagree:
+            raise ValidationDisagrees(f"Great Expectations and int_rule_checks disagree on {len(disagree)} check(s): {sorted(disagree)[:5]}")
+    del failed
+    del checks
+    counts = check_counts(paths.warehouse, None if everything else since)
+    record_run(paths.warehouse, started, counts.checks, suite.page)
     if publish_copy:
         publish(paths)
-    summary = ValidationSummary(reports_checked=int(checks["document_id"].nunique()), data_docs=suite.page or suite.index)
-    for rule, group in checks.groupby("rule"):
-        counts = group["status"].value_counts().to_dict()
-        summary.per_rule[str(rule)] = {k: int(counts.get(k, 0)) for k in ("failed", "passed", "not_checked")}
-    errors = checks[(checks["status"] == "failed") & (checks["severity"] == "error")]
-    warnings = checks[(checks["status"] == "failed") & (checks["severity"] == "warning")]
-    summary.failing_reports = int(errors["document_id"].nunique())
+    summary = ValidationSummary(reports_checked=counts.reports, per_rule=counts.per_rule, failing_reports=counts.failing_reports,
+                                data_docs=suite.page or suite.index)
+    has_errors = counts.failing_reports > 0
     unreadable = unreadable_since(paths.warehouse, since)
     summary.unreadable = len(unreadable)
-    if send_mail and (len(errors) or unreadable):
+    if send_mail and (has_errors or unreadable):
+        failed_rows = failed_checks(paths.warehouse, None if everything else since, mail_max_reports())
+        errors = failed_rows[failed_rows["severity"] == "error"]
+        warnings = failed_rows[failed_rows["severity"] == "warning"]
         settings = settings_from_env(paths.outbox)
-        msg = compose(_records(errors), _records(warnings), settings, summary.data_docs, summary.reports_checked, unreadable)
+        warning_counts = {r: v["failed"] for r, v in summary.per_rule.items() if _severity(r) == "warning"}
+        msg = compose(_records(errors), _records(warnings), settings, summary.data_docs, summary.reports_checked, unreadable,
+                      failing_reports=summary.failing_reports, warning_counts=warning_counts)
         summary.mail = send(msg, settings)
     return summary
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -208,12 +209,61 @@ def build(paths: Paths, full_refresh: bool = False) -> None:
     publish(paths)
 
 
+def rule_check_batch() -> int:
+    """Reports one run of int_rule_checks checks: XXGK_RULE_CHECK_BATCH, else the project's var."""
+    import yaml
+
+    if os.environ.get("XXGK_RULE_CHECK_BATCH"):
+        return max(1, int(os.environ["XXGK_RULE_CHECK_BATCH"]))
+    project = Path(os.environ.get("XXGK_DBT_PROJECT_DIR") or DBT_PROJECT_DIR)
+    config = yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8"))
+    return int(config["vars"]["rule_check_batch"])
+
+
+def _rule_checks_since(paths: Paths, since: datetime | None) -> tuple[datetime | None, int]:
+    """(latest checked_at, reports checked after `since`) of int_rule_checks, read-only."""
+    import duckdb
+
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        found = con.execute(
+            "select table_schema from information_schema.tables where table_name = 'int_rule_checks'"
+        ).fetchone()
+        if found is None:
+            return None, 0
+        table = f'"{found[0]}".int_rule_checks'
+        latest, written = con.execute(
+            f"select max(checked_at), count(distinct document_id) filter (where checked_at > ?) from {table}",
+            [since or datetime(1900, 1, 1)],
+        ).fetchone()
+        return latest, written
+    finally:
+        con.close()
+
+
 def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
-    """dbt build alone (the DAG publishes in its own step)."""
+    """dbt build alone (the DAG publishes in its own step).
+
+    One `dbt build` does everything unless more reports wait for their rule checks than one
+    run of int_rule_checks takes (rule_check_batch): then that model runs again until every
+    report is checked, and a last `dbt build` of it and what reads it tests the whole.
+    """
     paths.ensure()
     with connect(paths.warehouse):
         pass  # the raw schema exists even before the first load
-    run_dbt(paths, "build", *(["--full-refresh"] if full_refresh else []))
+    batch = rule_check_batch()
+    dbt_vars = ["--vars", json.dumps({"rule_check_batch": batch})]
+    before, _ = (None, 0) if full_refresh else _rule_checks_since(paths, None)
+    run_dbt(paths, "build", *dbt_vars, *(["--full-refresh"] if full_refresh else []))
+    before, written = _rule_checks_since(paths, before)
+    if written < batch:
+        return
+    for _ in range(10_000):  # every run checks `batch` more reports, or ends the loop
+        run_dbt(paths, "run", "--select", "int_rule_checks", *dbt_vars)
+        before, written = _rule_checks_since(paths, before)
+        if written < batch:
+            break
+    run_dbt(paths, "build", "--select", "int_rule_checks+", *dbt_vars)
 
 
 def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
@@ -224,7 +274,8 @@ def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
     fd, tmp_name = tempfile.mkstemp(dir=paths.data, prefix=".serving-", suffix=".duckdb")
     os.close(fd)
     os.unlink(tmp_name)
-    con = duckdb.connect(tmp_name)
+    # the same memory limit as dbt's (DuckDB takes 80 % of the machine otherwise)
+    con = duckdb.connect(tmp_name, config={"memory_limit": os.environ.get("XXGK_DUCKDB_MEMORY", "1GB")})
     try:
         con.execute(f"attach '{paths.warehouse}' as wh (read_only)")
         present = {r[0] for r in con.execute(

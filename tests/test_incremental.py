@@ -108,3 +108,37 @@ def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path) -> None:
                         " and applicant = 'total'", [reread]).fetchone()[0]
     con.close()
     assert value is not None
+
+
+@pytest.mark.slow
+def test_rule_checks_in_batches_equal_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More reports than one run of int_rule_checks takes: the model runs again until every
+    report is checked, and the rule rows and marts are those of one unbatched build."""
+    paths = Paths(tmp_path / "data").ensure()
+    files = [_write(tmp_path / "in", name, year, i, date(year + 1, 1, 20))
+             for i, name in enumerate(AGENCIES) for year in (2021, 2022, 2023)]
+    assert ingest(files, paths, workers=1).load.loaded == len(files)
+    monkeypatch.setenv("XXGK_RULE_CHECK_BATCH", "2")
+    build(paths, full_refresh=True)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    runs = con.execute("select count(distinct checked_at) from intermediate.int_rule_checks").fetchone()[0]
+    reports = con.execute("select count(distinct document_id) from marts.fct_rule_results").fetchone()[0]
+    con.close()
+    assert reports == len(files)
+    assert runs > 1  # two reports (and the year after them) a run: several runs
+    # new reports on top, still in batches of two: incremental
+    more = [_write(tmp_path / "in2", AGENCIES[i], 2024, i, date(2025, 1, 20)) for i in range(3)]
+    assert ingest(more, paths, workers=1).load.loaded == len(more)
+    build(paths)
+    batched = _snapshot(paths)
+
+    monkeypatch.delenv("XXGK_RULE_CHECK_BATCH")
+    build(paths, full_refresh=True)
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    runs = con.execute("select count(distinct checked_at) from intermediate.int_rule_checks").fetchone()[0]
+    con.close()
+    assert runs == 1
+    whole = _snapshot(paths)
+    assert set(whole) == set(batched)
+    for table in whole:
+        assert whole[table] == batched[table], table

@@ -80,6 +80,25 @@ def test_failing_reports_are_mailed(tmp_path: Path, smtp: Inbox) -> None:
     assert not list(paths.outbox.glob("*.eml"))
 
 
+def test_a_national_year_is_counted_not_itemised(tmp_path: Path, smtp: Inbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the limits (here 0) Great Expectations counts the unexpected checks instead of naming
+    each one, and the mail lists the first reports only: a national year fails in tens of
+    thousands of reports (a 345 MB mail and 5 GB of validation before these limits)."""
+    monkeypatch.setenv("XXGK_GX_NAMED_LIMIT", "0")
+    monkeypatch.setenv("XXGK_MAIL_MAX_REPORTS", "0")
+    paths = _warehouse(tmp_path, ["pingtan-2019", "pingtan-2020", "001"])
+    summary = validate(paths)
+    assert summary.failing_reports == 1
+    assert summary.per_rule["R3"]["failed"] > 0  # counted by Great Expectations and SQL alike (else it raises)
+    assert summary.data_docs is not None and summary.data_docs.exists()
+    msg = email.message_from_bytes(smtp.messages[0][1], policy=policy.default)
+    assert "1 份年报未通过" in msg["Subject"]
+    body = msg.get_body(("plain",)).get_content()
+    assert "The first 0 are listed" in body and "marts.fct_rule_results" in body
+    assert "平潭综合实验区 · 2020年度" not in body
+    assert "R9" in body  # the warnings are still counted
+
+
 def test_no_failures_sends_nothing(tmp_path: Path, smtp: Inbox) -> None:
     paths = _warehouse(tmp_path, ["000", "pingtan-2019"])
     summary = validate(paths)

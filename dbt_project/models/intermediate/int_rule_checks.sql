@@ -4,6 +4,12 @@
 -- A check with a missing cell, or with an OCR cell nobody verified, is not_checked, never passed.
 -- Incremental: the reports loaded since the last run, and the reports of the year after them
 -- (their R6/R11 read the new one), are recomputed; rows of reports no longer current are removed.
+-- In batches: one run checks at most var('rule_check_batch') reports (oldest year first) and the
+-- checked reports of the year after them; extract.pipeline.dbt_build runs the model again until
+-- none is left. Memory is bounded by the batch, not by the warehouse (a national year in one query
+-- joins tens of millions of sum terms with tens of millions of cells and runs out of memory).
+
+{%- set batch = var('rule_check_batch') | int %}
 
 {{
     config(
@@ -36,30 +42,6 @@ document_keys as (
 
 ),
 
-requests as (
-
-    select facts.* replace (document_keys.document_id as document_id)
-    from {{ ref('fct_requests') }} as facts
-    inner join document_keys on facts.document_id = document_keys.document_sha
-
-),
-
-litigation as (
-
-    select facts.* replace (document_keys.document_id as document_id)
-    from {{ ref('fct_litigation') }} as facts
-    inner join document_keys on facts.document_id = document_keys.document_sha
-
-),
-
-disclosures as (
-
-    select facts.* replace (document_keys.document_id as document_id)
-    from {{ ref('fct_disclosures') }} as facts
-    inner join document_keys on facts.document_id = document_keys.document_sha
-
-),
-
 rules as (
 
     select * from {{ ref('rules') }}
@@ -68,32 +50,46 @@ rules as (
 
 {% if is_incremental() %}
 
+done as (
+
+    select document_id, max(checked_at) as checked_at, any_value(agency_id) as agency_id
+    from {{ this }}
+    group by document_id
+
+),
+
 changed as (
 
     -- current reports not yet checked, or checked before they were (re)loaded or read again
     -- by a newer extractor (xxgk reextract keeps loaded_at and moves extracted_at)
     select all_reports.document_id, all_reports.agency_id, all_reports.report_year
     from all_reports
-    left join (
-        select document_id, max(checked_at) as checked_at, any_value(agency_id) as agency_id
-        from {{ this }} group by document_id
-    ) as done
+    left join done
         on all_reports.document_sha = done.document_id
     where done.document_id is null
         or {{ read_at('all_reports') }} > done.checked_at
         or done.agency_id is distinct from all_reports.agency_id
+    -- one batch, oldest year first: a report is then checked after the year before it, and is
+    -- rarely checked twice
+    order by all_reports.report_year nulls last, all_reports.document_id
+    limit {{ batch }}
 
 ),
 
 reports as (
 
+    -- the changed ones, and the checked reports of the year after them (their R6/R11 read a
+    -- changed one); a report of the year after not checked yet waits for its own batch
     select all_reports.*
     from all_reports
     where all_reports.document_id in (select document_id from changed)
-        or exists (
-            select 1 from changed
-            where changed.agency_id = all_reports.agency_id
-                and changed.report_year = all_reports.report_year - 1
+        or (
+            all_reports.document_sha in (select document_id from done)
+            and exists (
+                select 1 from changed
+                where changed.agency_id = all_reports.agency_id
+                    and changed.report_year = all_reports.report_year - 1
+            )
         )
 
 ),
@@ -102,11 +98,61 @@ reports as (
 
 reports as (
 
+    -- the first batch; the runs after it check the rest (see changed)
     select * from all_reports
+    order by report_year nulls last, document_id
+    limit {{ batch }}
 
 ),
 
 {% endif %}
+
+previous as (
+
+    -- the current report of the same agency on the year before (R6, R11)
+    select
+        reports.document_id,
+        prior.document_id as previous_document_id
+
+    from reports
+    inner join all_reports as prior
+        on reports.agency_id = prior.agency_id
+        and prior.report_year = reports.report_year - 1
+
+),
+
+checked_keys as (
+
+    -- the cells read: those of the reports checked and of their reports of the year before
+    select document_id, document_sha from document_keys
+    where document_id in (select document_id from reports)
+        or document_id in (select previous_document_id from previous)
+
+),
+
+requests as (
+
+    select facts.* replace (checked_keys.document_id as document_id)
+    from {{ ref('fct_requests') }} as facts
+    inner join checked_keys on facts.document_id = checked_keys.document_sha
+
+),
+
+litigation as (
+
+    select facts.* replace (checked_keys.document_id as document_id)
+    from {{ ref('fct_litigation') }} as facts
+    inner join checked_keys on facts.document_id = checked_keys.document_sha
+
+),
+
+disclosures as (
+
+    select facts.* replace (checked_keys.document_id as document_id)
+    from {{ ref('fct_disclosures') }} as facts
+    inner join checked_keys on facts.document_id = checked_keys.document_sha
+
+),
 
 cells as (
 
@@ -163,20 +209,6 @@ has_cell as (
 
     select distinct document_id, table_name, row_code, col_code
     from cells
-
-),
-
-previous as (
-
-    -- the current report of the same agency on the year before (R6, R11)
-    select
-        reports.document_id,
-        prior.document_id as previous_document_id
-
-    from reports
-    inner join all_reports as prior
-        on reports.agency_id = prior.agency_id
-        and prior.report_year = reports.report_year - 1
 
 ),
 
