@@ -15,7 +15,7 @@ import pandas as pd
 
 from expectations.mail import compose, send, settings_from_env
 from expectations.suites import context, register
-from extract.settings import Paths
+from extract.settings import Paths, duckdb_memory
 
 
 @dataclass
@@ -75,14 +75,14 @@ def checks_of_run(warehouse: Path, since: datetime | None) -> pd.DataFrame:
     (`check_counts`).
     """
     # DuckDB's memory bounded as dbt's is (the sort of millions of rows spills instead)
-    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": os.environ.get("XXGK_DUCKDB_MEMORY", "1GB")})
+    con = duckdb.connect(str(warehouse), read_only=True, config={"memory_limit": duckdb_memory()})
     try:
-        cond = "where checked_at > ?" if since else ""
+        cond = "and checked_at > ?" if since else ""
         table = con.sql(
             f"""select agency_name, report_year, rule, scope, expected, actual, status,
                        case when actual is distinct from expected then cells end as cells
                 from marts.fct_rule_results
-                where status <> 'not_checked' {cond.replace('where', 'and')} {ORDER}""",
+                where status <> 'not_checked' {cond} {ORDER}""",
             params=[since] if since else None,
         ).to_arrow_table()
     finally:
@@ -297,19 +297,18 @@ def validate(paths: Paths, send_mail: bool = True, publish_copy: bool = True, si
         since = last_validation(paths.warehouse)  # what is new since the last validation
     checks = checks_of_run(paths.warehouse, None if everything else since)
     suite = run_suite(checks, paths)
-    failed = checks[checks["status"] == "failed"]
-    sql_counts = {str(r): int(c) for r, c in failed["rule"].astype(str).value_counts().items()}
+    counts = check_counts(paths.warehouse, None if everything else since)
+    sql_counts = {r: v["failed"] for r, v in counts.per_rule.items() if v["failed"]}
     gx_counts = {r: c for r, c in suite.unexpected.items() if c}
     if sql_counts != gx_counts:
         raise ValidationDisagrees(f"Great Expectations and int_rule_checks count different failures per rule: {gx_counts} vs {sql_counts}")
     if suite.named:
-        sql_failing = {tuple(str(x) for x in k) for k in check_keys(failed).itertuples(index=False, name=None)}
+        failed = check_keys(checks[checks["status"] == "failed"])
+        sql_failing = {tuple(str(x) for x in k) for k in failed.itertuples(index=False, name=None)}
         disagree = sql_failing ^ suite.failing
         if disagree:
             raise ValidationDisagrees(f"Great Expectations and int_rule_checks disagree on {len(disagree)} check(s): {sorted(disagree)[:5]}")
-    del failed
     del checks
-    counts = check_counts(paths.warehouse, None if everything else since)
     record_run(paths.warehouse, started, counts.checks, suite.page)
     if publish_copy:
         publish(paths)

@@ -25,7 +25,7 @@ from extract.load import LoadResult, Staged, connect, known_hashes, load_batch
 from extract.rawstore import keep
 from extract.reextract import ReextractResult, reextract
 from extract.report import Limits, extract_bytes, failed_report
-from extract.settings import DBT_PROJECT_DIR, ROOT, Paths
+from extract.settings import DBT_PROJECT_DIR, ROOT, Paths, duckdb_memory
 
 MARTS = ("dim_agency", "dim_report", "dim_year", "fct_disclosures", "fct_requests", "fct_litigation", "mart_agency_year",
          "mart_coverage", "mart_report_quality", "mart_agency_trends", "mart_region_year")
@@ -275,7 +275,7 @@ def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
     os.close(fd)
     os.unlink(tmp_name)
     # the same memory limit as dbt's (DuckDB takes 80 % of the machine otherwise)
-    con = duckdb.connect(tmp_name, config={"memory_limit": os.environ.get("XXGK_DUCKDB_MEMORY", "1GB")})
+    con = duckdb.connect(tmp_name, config={"memory_limit": duckdb_memory()})
     try:
         con.execute(f"attach '{paths.warehouse}' as wh (read_only)")
         present = {r[0] for r in con.execute(

@@ -9,6 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def duckdb_memory() -> str:
+    """DuckDB's memory limit for the heavy queries (dbt's profile reads the same variable)."""
+    return os.environ.get("XXGK_DUCKDB_MEMORY", "1GB")
+
+
 @dataclass(frozen=True)
 class Paths:
     data: Path

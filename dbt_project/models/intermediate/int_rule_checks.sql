@@ -36,12 +36,6 @@ all_reports as (
 
 ),
 
-document_keys as (
-
-    select document_id, document_sha from all_reports
-
-),
-
 rules as (
 
     select * from {{ ref('rules') }}
@@ -124,7 +118,7 @@ previous as (
 checked_keys as (
 
     -- the cells read: those of the reports checked and of their reports of the year before
-    select document_id, document_sha from document_keys
+    select document_id, document_sha from all_reports
     where document_id in (select document_id from reports)
         or document_id in (select previous_document_id from previous)
 
