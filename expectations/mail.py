@@ -134,7 +134,7 @@ def compose(
     if n > len(by_report):
         more = (f"此处列出前 {len(by_report)} 份，其余见 Data Docs 与 marts.fct_rule_results。"
                 f" The first {len(by_report)} are listed here and in the attached CSV; every failing check is in"
-                " marts.fct_rule_results (exports/fct_rule_results.parquet).")
+                " marts.fct_rule_results (exports/fct_rule_results/*.parquet).")
         text += [more, ""]
         parts.append(f"<p>{_e(more)}</p>")
     for rows in by_report.values():

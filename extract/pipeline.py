@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -22,13 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extract.load import LoadResult, Staged, connect, known_hashes, load_batch
+from extract.publish import publish
 from extract.rawstore import keep
 from extract.reextract import ReextractResult, reextract
 from extract.report import Limits, extract_bytes, failed_report
-from extract.settings import DBT_PROJECT_DIR, ROOT, Paths, duckdb_memory
+from extract.settings import DBT_PROJECT_DIR, ROOT, Paths
 
-MARTS = ("dim_agency", "dim_report", "dim_year", "fct_disclosures", "fct_requests", "fct_litigation", "mart_agency_year",
-         "mart_coverage", "mart_report_quality", "mart_agency_trends", "mart_region_year")
 BATCH = 500
 
 
@@ -253,6 +251,9 @@ def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
         pass  # the raw schema exists even before the first load
     batch = rule_check_batch()
     dbt_vars = ["--vars", json.dumps({"rule_check_batch": batch})]
+    # the tests of the large incremental models read the reports written since the build began
+    # (the get_where_subquery macro); dbt's run_started_at, unless the build takes several runs
+    built_since = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     before, _ = (None, 0) if full_refresh else _rule_checks_since(paths, None)
     run_dbt(paths, "build", *dbt_vars, *(["--full-refresh"] if full_refresh else []))
     before, written = _rule_checks_since(paths, before)
@@ -263,34 +264,6 @@ def dbt_build(paths: Paths, full_refresh: bool = False) -> None:
         before, written = _rule_checks_since(paths, before)
         if written < batch:
             break
-    run_dbt(paths, "build", "--select", "int_rule_checks+", *dbt_vars)
-
-
-def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
-    """Atomically replace serving.duckdb (read-only copy for BI) and the Parquet exports."""
-    import duckdb
-
-    paths.ensure()
-    fd, tmp_name = tempfile.mkstemp(dir=paths.data, prefix=".serving-", suffix=".duckdb")
-    os.close(fd)
-    os.unlink(tmp_name)
-    # the same memory limit as dbt's (DuckDB takes 80 % of the machine otherwise)
-    con = duckdb.connect(tmp_name, config={"memory_limit": duckdb_memory()})
-    try:
-        con.execute(f"attach '{paths.warehouse}' as wh (read_only)")
-        present = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'wh' and table_schema = 'marts'"
-        ).fetchall()}
-        wanted = [t for t in (tables or (*MARTS, "fct_rule_results")) if t in present]
-        for t in wanted:
-            con.execute(f"create table main.{t} as select * from wh.marts.{t}")
-            out = paths.exports / f"{t}.parquet"
-            con.execute(f"copy (select * from main.{t}) to '{out}.tmp' (format parquet)")
-            os.replace(f"{out}.tmp", out)
-        con.execute("detach wh")
-    except BaseException:
-        con.close()
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    con.close()
-    os.replace(tmp_name, paths.serving)
+    # a var that changes makes dbt parse the project again (a few seconds): only on this path
+    run_dbt(paths, "build", "--select", "int_rule_checks+", "--vars",
+            json.dumps({"rule_check_batch": batch, "built_since": built_since}))

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from extract import publish
 from extract.load import connect
 from extract.pipeline import build, ingest
 from extract.reextract import reextract
@@ -47,20 +48,45 @@ def _snapshot(paths: Paths) -> dict[str, list[tuple]]:
             cols = [c for (c,) in con.execute(
                 "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?",
                 [t]).fetchall()]
-            keep = ", ".join(f'"{c}"' for c in cols if c != "checked_at")  # the time a check ran differs by design
+            keep = ", ".join(f'"{c}"' for c in cols if c not in ("checked_at", "built_at"))  # when a row was written differs by design
             out[t] = con.execute(f"select {keep} from marts.{t} order by all").fetchall()
         return out
     finally:
         con.close()
 
 
+def _assert_published(paths: Paths) -> None:
+    """The serving copy and the Parquet exports hold exactly the warehouse's marts."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{paths.warehouse}' as wh (read_only)")
+        con.execute(f"attach '{paths.serving}' as sv (read_only)")
+        tables = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'wh' and table_schema = 'marts'").fetchall()]
+        for t in tables:
+            export = (f"'{paths.exports / t}/*.parquet'" if t in publish.BY_REPORT else f"'{paths.exports / t}.parquet'")
+            for held in (f"sv.main.{t}", f"read_parquet({export})"):
+                for a, b in ((f"wh.marts.{t}", held), (held, f"wh.marts.{t}")):
+                    extra = con.execute(f"select count(*) from (select * from {a} except all select * from {b})").fetchone()[0]
+                    assert extra == 0, f"{t}: {extra} rows of {a} not in {b}"
+        # one version folder per fact, the link pointing at it
+        for t in publish.BY_REPORT:
+            assert (paths.exports / t).is_symlink()
+            assert [f.name for f in paths.exports.glob(f".{t}.v*")] == [(paths.exports / t).resolve().name]
+    finally:
+        con.close()
+
+
 @pytest.mark.slow
-def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path) -> None:
+def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # few segments per export, so that the publishes below merge them too
+    monkeypatch.setattr(publish, "MAX_SEGMENTS", 2)
     paths = Paths(tmp_path / "data").ensure()
     first = [_write(tmp_path / "in1", name, year, i, date(year + 1, 1, 20))
              for i, name in enumerate(AGENCIES) for year in (2021, 2022)]
     assert ingest(first, paths, workers=1).load.loaded == len(first)
     build(paths)
+    _assert_published(paths)
 
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     first_checked = dict(con.execute("select document_id, max(checked_at) from marts.fct_rule_results group by 1").fetchall())
@@ -81,8 +107,10 @@ def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path) -> None:
                 " and row_code = 'new_received' and col_code = 'total'", [reread])
     con.close()
     build(paths)  # the wrong reading is in the marts now …
+    _assert_published(paths)
     assert reextract(paths, workers=1).changed == 1
     build(paths)  # … and replaced incrementally
+    _assert_published(paths)
 
     incremental = _snapshot(paths)
     con = duckdb.connect(str(paths.warehouse), read_only=True)
@@ -99,6 +127,7 @@ def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path) -> None:
     assert checked[reread] > first_checked[reread]
 
     build(paths, full_refresh=True)
+    _assert_published(paths)
     full = _snapshot(paths)
     assert set(full) == set(incremental)
     for table in full:

@@ -25,7 +25,8 @@ documents as (
     where is_current
     {% if is_incremental() %}
         and not exists (
-            select 1 from {{ this }} as held
+            -- one row a report first (the table has a row a cell)
+            select 1 from (select distinct document_id, read_at from {{ this }}) as held
             where held.document_id = int_documents_ranked.document_id
                 and held.read_at = {{ read_at('int_documents_ranked') }}
         )
@@ -223,11 +224,21 @@ printed_elsewhere as (
 
 ),
 
-final as (
+all_cells as (
 
     select * from joined
     union all by name
     select * from printed_elsewhere
+
+),
+
+final as (
+
+    select
+        *,
+        {{ built_at() }} as built_at
+
+    from all_cells
 
 )
 

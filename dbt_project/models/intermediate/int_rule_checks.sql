@@ -904,7 +904,7 @@ final as (
                 or checks.actual is null or checks.expected is null or checks.actual != checks.expected
                 then to_json(coalesce(checks.cells, []))::varchar
         end as cells,
-        current_timestamp::timestamp as checked_at
+        {{ built_at() }} as checked_at
 
     from checks
     inner join reports

@@ -34,6 +34,7 @@ final as (
     select
         cells.document_id,
         cells.read_at,
+        {{ built_at() }} as built_at,
         reports.agency_id,
         reports.report_year,
         cells.table_version as template_version,
