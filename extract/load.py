@@ -188,17 +188,19 @@ def _sources(items: list[Staged]) -> pa.Table:
 
 
 def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The rows of every report of the batch, each with `_item`: the index of its report."""
     docs: dict[str, list[Any]] = {k: [] for k in (
-        "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
+        "_item", "sha256", "source", "format", "bytes", "fetched_at", "loaded_at", "raw_path", "agency", "agency_key", "report_year",
         "published_on", "template_version", "status", "region_status", "region_province", "region_city", "region_county",
         "region_adcode", "region_candidates", "extractor_version", "narrative", "read_by", "extracted_at", "hints")}
     cells: dict[str, list[Any]] = {k: [] for k in (
-        "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col",
+        "_item", "sha256", "table_name", "row_code", "col_code", "value", "printed", "unit", "page", "line", "at_table", "at_row", "at_col",
         "source", "confidence", "verified")}
-    problems: dict[str, list[Any]] = {k: [] for k in ("sha256", "seq", "code", "table_name", "row_code", "col_code", "message")}
-    for item in items:
+    problems: dict[str, list[Any]] = {k: [] for k in ("_item", "sha256", "seq", "code", "table_name", "row_code", "col_code", "message")}
+    for index, item in enumerate(items):
         r = item.report
         sha = r["sha256"]
+        docs["_item"].append(index)
         region = resolve(r.get("agency"), set(r.get("region_hints") or ()))
         if region.status != "resolved" and r.get("region"):  # the place its source states
             stated = resolve_place(r["region"])
@@ -225,6 +227,7 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
                 continue
             ats = [c.get("at") or {} for c in cs]
             # column by column (a report has ~200 cells; 100,000 reports 20 million)
+            cells["_item"].extend([index] * len(cs))
             cells["sha256"].extend([sha] * len(cs))
             cells["table_name"].extend([table] * len(cs))
             cells["row_code"].extend([c[a] for c in cs])
@@ -237,33 +240,63 @@ def _rows(items: list[Staged], now: datetime) -> tuple[pa.Table, pa.Table, pa.Ta
             cells["source"].extend([c.get("source") or "text" for c in cs])
         for seq, p in enumerate(r.get("problems", [])):
             for k, v in (
-                ("sha256", sha), ("seq", seq), ("code", p["code"]), ("table_name", p.get("table")),
+                ("_item", index), ("sha256", sha), ("seq", seq), ("code", p["code"]), ("table_name", p.get("table")),
                 ("row_code", p.get("row") or p.get("item") or p.get("proceeding")),
                 ("col_code", p.get("applicant") or p.get("measure") or p.get("result")), ("message", p.get("message")),
             ):
                 problems[k].append(v)
     cell_schema = pa.schema([
-        ("sha256", pa.string()), ("table_name", pa.string()), ("row_code", pa.string()), ("col_code", pa.string()),
+        ("_item", pa.int32()), ("sha256", pa.string()), ("table_name", pa.string()), ("row_code", pa.string()), ("col_code", pa.string()),
         ("value", pa.decimal128(38, 8)), ("printed", pa.string()), ("unit", pa.string()), ("page", pa.int32()),
         ("line", pa.int32()), ("at_table", pa.int32()), ("at_row", pa.int32()), ("at_col", pa.int32()),
         ("source", pa.string()), ("confidence", pa.float64()), ("verified", pa.bool_()),
     ])
     return (
-        pa.table(docs),
+        pa.table(docs).set_column(0, "_item", pa.array(docs["_item"], pa.int32())),
         pa.table(cells, schema=cell_schema),
         pa.table(problems, schema=pa.schema([
-            ("sha256", pa.string()), ("seq", pa.int32()), ("code", pa.string()), ("table_name", pa.string()),
+            ("_item", pa.int32()), ("sha256", pa.string()), ("seq", pa.int32()), ("code", pa.string()), ("table_name", pa.string()),
             ("row_code", pa.string()), ("col_code", pa.string()), ("message", pa.string()),
         ])),
     )
 
 
+@dataclass
+class Prepared:
+    """A batch turned into Arrow tables, ready for the writer (made in any process: it pickles)."""
+
+    items: list[Staged]  # the reports (their tables are in docs/cells/problems, not here)
+    fetches: list[dict[str, Any]]
+    docs: pa.Table
+    cells: pa.Table
+    problems: pa.Table
+
+
+def prepare(items: Iterable[Staged]) -> Prepared:
+    """The CPU part of loading (reading regions, numbers and rows into Arrow), without the warehouse."""
+    everything = list(items)
+    reports = [i for i in everything if i.report is not None]
+    docs, cells, problems = _rows(reports, datetime.now(UTC).replace(tzinfo=None))
+    light = [Staged({k: v for k, v in i.report.items() if k in ("sha256", "source", "status", "problems")},
+                    i.raw_path, i.bytes, i.fetched_at, i.fetch) for i in reports]
+    return Prepared(light, [i.fetch for i in everything if i.fetch], docs, cells, problems)
+
+
+def _only(table: pa.Table, keep: pa.Array) -> pa.Table:
+    import pyarrow.compute as pc
+
+    return table.filter(pc.is_in(table["_item"], value_set=keep)).drop_columns(["_item"])
+
+
 def load_batch(con: duckdb.DuckDBPyConnection, items: Iterable[Staged]) -> LoadResult:
     """Land a batch in one transaction: all of it, or (on any error) none of it."""
+    return land(con, prepare(items))
+
+
+def land(con: duckdb.DuckDBPyConnection, prepared: Prepared) -> LoadResult:
+    """The writer's part: insert what is new in one transaction, record every source."""
     result = LoadResult()
-    everything = list(items)
-    fetches = [i.fetch for i in everything if i.fetch]
-    items = [i for i in everything if i.report is not None]
+    fetches, items = prepared.fetches, prepared.items
     for f in fetches:
         if f.get("status") == "failed":
             result.failed.append((f["url"], f.get("error") or "fetch failed"))
@@ -272,13 +305,16 @@ def load_batch(con: duckdb.DuckDBPyConnection, items: Iterable[Staged]) -> LoadR
     shas = list({i.report["sha256"] for i in items}) or [""]
     existing = {r[0] for r in con.execute("select sha256 from raw.documents where sha256 in (select unnest(?))", [shas]).fetchall()}
     fresh: dict[str, Staged] = {}
-    for item in items:
+    chosen: list[int] = []
+    for index, item in enumerate(items):
         sha = item.report["sha256"]
         if sha in existing or sha in fresh:
             result.unchanged += 1
         else:
             fresh[sha] = item
-    docs, cells, problems = _rows(list(fresh.values()), datetime.now(UTC).replace(tzinfo=None))
+            chosen.append(index)
+    keep = pa.array(chosen, pa.int32())
+    docs, cells, problems = (_only(t, keep) for t in (prepared.docs, prepared.cells, prepared.problems))
     sources = _sources(items)
     con.execute("begin transaction")
     try:

@@ -14,13 +14,15 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
-from extract.load import LoadResult, Staged, connect, known_hashes, load_batch
+from extract.load import LoadResult, Prepared, Staged, connect, known_hashes, land, prepare
 from extract.publish import publish
 from extract.rawstore import keep
 from extract.reextract import ReextractResult, reextract
@@ -110,8 +112,34 @@ def stage_files(files: Sequence[Path], paths: Paths, workers: int = 0, limits: L
     return out
 
 
-def load_staged(paths: Paths, files: Iterable[Path] | None = None, progress: bool = False) -> LoadResult:
-    """The one writer: bulk-load staging files in batches, each in one transaction; then remove them."""
+def _prepare_files(names: list[str]) -> Prepared:
+    return prepare(Staged.from_json(Path(n).read_text(encoding="utf-8")) for n in names)
+
+
+def _prepared_in_order(chunks: list[list[Path]], pool: ProcessPoolExecutor | None, ahead: int) -> Iterator[Prepared]:
+    """Each chunk read and turned into Arrow, in order, at most `ahead` chunks before the writer."""
+    if pool is None:
+        for chunk in chunks:
+            yield _prepare_files([str(f) for f in chunk])
+        return
+    pending: deque[Future[Prepared]] = deque()
+    rest = iter(chunks)
+    for chunk in islice(rest, ahead):
+        pending.append(pool.submit(_prepare_files, [str(f) for f in chunk]))
+    while pending:
+        done = pending.popleft().result()
+        nxt = next(rest, None)
+        if nxt is not None:
+            pending.append(pool.submit(_prepare_files, [str(f) for f in nxt]))
+        yield done
+
+
+def load_staged(paths: Paths, files: Iterable[Path] | None = None, progress: bool = False, workers: int = 0) -> LoadResult:
+    """The one writer: bulk-load staging files in batches, each in one transaction; then remove them.
+
+    Reading the files and building the Arrow rows (regions, numbers) is most of the work and
+    needs no warehouse: other processes do it (all cores by default) while this one inserts.
+    """
     paths.ensure()
     todo = sorted(files) if files is not None else sorted(paths.staging.glob("*.json"))
     total = LoadResult()
@@ -119,6 +147,9 @@ def load_staged(paths: Paths, files: Iterable[Path] | None = None, progress: boo
         with connect(paths.warehouse):
             pass
         return total
+    chunks = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
+    workers = workers or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 and len(chunks) > 1 else None
     con = connect(paths.warehouse)
     bar = None
     if progress:
@@ -126,10 +157,8 @@ def load_staged(paths: Paths, files: Iterable[Path] | None = None, progress: boo
 
         bar = tqdm(total=len(todo), desc="load", unit="report", file=sys.stderr)
     try:
-        for start in range(0, len(todo), BATCH):
-            chunk = todo[start : start + BATCH]
-            items = [Staged.from_json(f.read_text(encoding="utf-8")) for f in chunk]
-            result = load_batch(con, items)
+        for chunk, prepared in zip(chunks, _prepared_in_order(chunks, pool, workers + 1), strict=True):
+            result = land(con, prepared)
             total.loaded += result.loaded
             total.unchanged += result.unchanged
             total.new_sources += result.new_sources
@@ -142,6 +171,8 @@ def load_staged(paths: Paths, files: Iterable[Path] | None = None, progress: boo
                 bar.update(len(chunk))
     finally:
         con.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if bar:
             bar.close()
     return total

@@ -118,7 +118,7 @@ def _replace(con: duckdb.DuckDBPyConnection, olds: list[dict[str, Any]], reports
     now = datetime.now(UTC).replace(tzinfo=None)
     items = [Staged(rep, old["raw_path"], old["bytes"] or 0, old["fetched_at"].isoformat())
              for old, rep in zip(olds, reports, strict=True)]
-    docs, cells, problems = _rows(items, now)
+    docs, cells, problems = (t.drop_columns(["_item"]) for t in _rows(items, now))
     before = _reading(con, shas)
     con.execute("begin transaction")
     try:

@@ -20,9 +20,12 @@ if [ ! -x "$TOOLS/bin/uv" ]; then
 fi
 
 stamp=.venv/.synced
-if [ ! -f "$stamp" ] || [ uv.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ uv.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$0" -nt "$stamp" ]; then
   echo "bootstrap: installing the locked packages into .venv/ (uv sync --frozen)" >&2
-  UV_PYTHON_DOWNLOADS=never "$TOOLS/bin/uv" sync --frozen --python "$(command -v python3)" -q
+  # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on this machine and in many CI
+  # images) Python never caches bytecode, and every dbt, Airflow and Great Expectations process
+  # compiled its libraries again (importing great_expectations: 9 s instead of 4 s)
+  UV_PYTHON_DOWNLOADS=never "$TOOLS/bin/uv" sync --frozen --compile-bytecode --python "$(command -v python3)" -q
   touch "$stamp"
 fi
 
