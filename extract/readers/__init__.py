@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from io import BytesIO
@@ -83,25 +84,15 @@ def _looks_like_text(data: bytes) -> bool:
     return False
 
 
+# the characters a Chinese report prints: controls of layout, ASCII, CJK, CJK punctuation,
+# full-width forms, general punctuation, Latin-1, enclosed numbers, the byte-order mark
+_UNCOMMON = re.compile("[^\t\n\r\f\x20-\x7e\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\xa0-\xff\u2460-\u24ff\ufeff]")
+
+
 def _common_share(text: str) -> float:
     if not text:
         return 0.0
-    common = 0
-    for ch in text:
-        o = ord(ch)
-        if (
-            ch in "\t\n\r\f"
-            or 0x20 <= o < 0x7F
-            or 0x4E00 <= o <= 0x9FFF
-            or 0x3000 <= o <= 0x303F
-            or 0xFF00 <= o <= 0xFFEF
-            or 0x2000 <= o <= 0x206F
-            or 0xA0 <= o <= 0xFF
-            or 0x2460 <= o <= 0x24FF
-            or o == 0xFEFF
-        ):
-            common += 1
-    return common / len(text)
+    return (len(text) - len(_UNCOMMON.findall(text))) / len(text)
 
 
 def reader_for(fmt: str) -> Callable[..., Document]:

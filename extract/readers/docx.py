@@ -48,14 +48,21 @@ def _safe_xml(z: zipfile.ZipFile, member: str, max_bytes: int) -> bytes:
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
 
 
+# the qualified tags, made once (the readers below compare a tag per XML node)
+_T, _TAB, _BR, _P, _CR = f"{W}t", f"{W}tab", f"{W}br", f"{W}p", f"{W}cr"
+_TR, _TRPR, _GRID_BEFORE, _TC, _TCPR, _GRID_SPAN, _VMERGE, _VAL = (
+    f"{W}tr", f"{W}trPr", f"{W}gridBefore", f"{W}tc", f"{W}tcPr", f"{W}gridSpan", f"{W}vMerge", f"{W}val")
+
+
 def _text(el: etree._Element) -> str:
     parts: list[str] = []
-    for node in el.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}p", f"{W}cr"):
-        if node.tag == f"{W}t":
+    for node in el.iter(_T, _TAB, _BR, _P, _CR):
+        tag = node.tag
+        if tag == _T:
             parts.append(node.text or "")
-        elif node.tag == f"{W}tab":
+        elif tag == _TAB:
             parts.append("\t")
-        elif node.tag in (f"{W}br", f"{W}cr") or (node.tag == f"{W}p" and parts):
+        elif tag in (_BR, _CR) or (tag == _P and parts):
             parts.append("\n")
     return "".join(parts).strip()
 
@@ -64,7 +71,7 @@ def _int(el: etree._Element | None, default: int = 1) -> int:
     if el is None:
         return default
     try:
-        return max(1, min(int(el.get(f"{W}val", default)), 60))
+        return max(1, min(int(el.get(_VAL, default)), 60))
     except ValueError:
         return default
 
@@ -81,18 +88,25 @@ class _Pages:
                 self.page += 1
 
 
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """The first child with this tag, as `el.find(tag)` gives it (without ElementPath's Python)."""
+    for child in el.iterchildren(tag):
+        return child
+    return None
+
+
 def _table(tbl: etree._Element, index: int, page: int) -> Table:
     grid: list[list[Cell | None]] = []
-    for r, tr in enumerate(tbl.iterfind(f"{W}tr")):
+    for r, tr in enumerate(tbl.iterchildren(_TR)):
         row: list[Cell | None] = []
-        trpr = tr.find(f"{W}trPr")
-        before = _int(trpr.find(f"{W}gridBefore"), 0) if trpr is not None else 0
+        trpr = _child(tr, _TRPR)
+        before = _int(_child(trpr, _GRID_BEFORE), 0) if trpr is not None else 0
         row.extend([None] * before)
-        for tc in tr.iterfind(f"{W}tc"):
-            pr = tc.find(f"{W}tcPr")
-            span = _int(pr.find(f"{W}gridSpan")) if pr is not None else 1
-            vmerge = pr.find(f"{W}vMerge") if pr is not None else None
-            continued = vmerge is not None and vmerge.get(f"{W}val", "continue") != "restart"
+        for tc in tr.iterchildren(_TC):
+            pr = _child(tc, _TCPR)
+            span = _int(_child(pr, _GRID_SPAN)) if pr is not None else 1
+            vmerge = _child(pr, _VMERGE) if pr is not None else None
+            continued = vmerge is not None and vmerge.get(_VAL, "continue") != "restart"
             if continued:
                 row.extend([None] * span)
             else:

@@ -10,12 +10,12 @@ MAX_SPAN = 60  # a rowspan/colspan larger than any template table needs is a bro
 def expand(rows: list[list[tuple[Cell, int, int]]]) -> list[list[Cell | None]]:
     """rows of (cell, rowspan, colspan) → grid; each cell goes to the first free slot of its row."""
     grid: list[list[Cell | None]] = []
-    taken: dict[tuple[int, int], bool] = {}
+    taken: set[tuple[int, int]] = set()  # slots covered by a cell of an earlier row or column
     for r, row in enumerate(rows):
         out: list[Cell | None] = []
         c = 0
         for cell, rowspan, colspan in row:
-            while taken.get((r, c)):
+            while (r, c) in taken:
                 out.append(None)
                 c += 1
             rowspan = max(1, min(rowspan, MAX_SPAN))
@@ -23,13 +23,14 @@ def expand(rows: list[list[tuple[Cell, int, int]]]) -> list[list[Cell | None]]:
             cell.where.setdefault("row", r)
             cell.where.setdefault("col", c)
             out.append(cell)
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    if dr or dc:
-                        taken[(r + dr, c + dc)] = True
-            out.extend([None] * (colspan - 1))
+            if rowspan > 1 or colspan > 1:
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        if dr or dc:
+                            taken.add((r + dr, c + dc))
+                out.extend([None] * (colspan - 1))
             c += colspan
-        while taken.get((r, c)):
+        while (r, c) in taken:
             out.append(None)
             c += 1
         grid.append(out)

@@ -33,8 +33,10 @@ _META_FIELDS = {
 }
 
 
-def _span(node: LexborNode, name: str) -> int:
-    raw = (node.attributes.get(name) or "1").strip()
+def _span(attributes: dict[str, str | None], name: str) -> int:
+    raw = (attributes.get(name) or "1").strip()
+    if raw.isascii() and raw.isdigit():
+        return int(raw)  # the common case, as the general one below reads it
     digits = "".join(ch for ch in raw if ch.isdigit())
     return int(digits) if digits else 1
 
@@ -49,7 +51,9 @@ def _table(node: LexborNode, index: int) -> Table:
         row: list[tuple[Cell, int, int]] = []
         for td in tr.iter():
             if td.tag in ("td", "th"):
-                row.append((Cell(_cell_text(td), {"table": index}), _span(td, "rowspan"), _span(td, "colspan")))
+                attributes = td.attributes  # a new dict on every access: read once
+                rowspan, colspan = (_span(attributes, "rowspan"), _span(attributes, "colspan")) if attributes else (1, 1)
+                row.append((Cell(_cell_text(td), {"table": index}), rowspan, colspan))
         rows.append(row)
     return Table(expand(rows), index=index)
 

@@ -39,33 +39,64 @@ def _open_pdfium(data: bytes) -> Any:
 
 def page_texts(data: bytes) -> list[str]:
     pdf = _open_pdfium(data)
-    texts: list[str] = []
     try:
-        for i in range(len(pdf)):
-            page = pdf[i]
-            try:
-                tp = page.get_textpage()
-                texts.append(tp.get_text_range() or "")
-                tp.close()
-            finally:
-                page.close()
+        return _texts(pdf, keep="none")[0]
     finally:
         pdf.close()
-    return texts
 
 
-def table_pages(texts: list[str]) -> list[int]:
-    """0-based indices of the pages worth running pdfplumber on."""
-    marked = [bool(_TABLE_MARKERS.search(re.sub(r"\s+", "", t))) for t in texts]
+_Loaded = tuple[Any, Any]  # a pdfium page and its text page
+
+
+def _texts(pdf: Any, keep: str) -> tuple[list[str], list[str], dict[int, _Loaded]]:
+    """Every page's text, the same without whitespace, and the pages to keep loaded for the table
+    reader (it need not load them again).
+
+    `keep`: "all" pages, "tables" (the pages `table_pages` can pick: a page printing a table
+    marker and the page after it), or "none".
+    """
+    texts: list[str] = []
+    compact: list[str] = []
+    kept: dict[int, _Loaded] = {}
+    marked_before = False
+    for i in range(len(pdf)):
+        page = pdf[i]
+        try:
+            tp = page.get_textpage()
+            text = tp.get_text_range() or ""
+            texts.append(text)
+            compact.append(re.sub(r"\s+", "", text))
+            marked = keep == "tables" and bool(_TABLE_MARKERS.search(compact[-1]))
+            if keep == "all" or marked or marked_before:
+                kept[i] = (page, tp)
+            else:
+                tp.close()
+            marked_before = marked
+        finally:
+            if i not in kept:
+                page.close()
+    return texts, compact, kept
+
+
+def table_pages(texts: list[str], compact: list[str] | None = None) -> list[int]:
+    """0-based indices of the pages worth running pdfplumber on (`compact`: the texts without whitespace, if known)."""
+    if compact is None:
+        compact = [re.sub(r"\s+", "", t) for t in texts]
+    marked = [bool(_TABLE_MARKERS.search(t)) for t in compact]
     pages: set[int] = set()
     for i, hit in enumerate(marked):
         if not hit:
             continue
         pages.add(i)
         # a table may run onto the next page with nothing but numbers on it
-        if i + 1 < len(texts) and not marked[i + 1] and not _SECTION_END.search(re.sub(r"\s+", "", texts[i])):
+        if i + 1 < len(texts) and not marked[i + 1] and not _SECTION_END.search(compact[i]):
             pages.add(i + 1)
     return sorted(pages)
+
+
+def _load(pdf: Any, i: int) -> _Loaded:
+    page = pdf[i]
+    return page, page.get_textpage()
 
 
 def _lines(text: str, page: int) -> list[TextLine]:
@@ -80,28 +111,29 @@ def _lines(text: str, page: int) -> list[TextLine]:
 def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str = "auto") -> Document:
     """`engine`: "auto" reads ruled tables with pdfium (pdf_lattice) and falls back to
     pdfplumber page by page; "pdfplumber" uses pdfplumber on every table page."""
-    texts = page_texts(data)
-    doc = Document("pdf")
-    # pages without a text layer (a scan) are read by OCR, and only those
-    scanned = [i for i, t in enumerate(texts) if len(re.sub(r"\s+", "", t)) < MIN_TEXT_CHARS]
-    ocr_blocks = _ocr_pages(data, scanned) if scanned else {}
-    if sum(len(re.sub(r"\s+", "", t)) for t in texts) < MIN_TEXT_CHARS and not any(ocr_blocks.values()):
-        raise ExtractionFailure(
-            "no_text_layer",
-            f"the PDF has no text layer ({len(texts)} page(s) of images, e.g. a scan) and OCR found no text on them",
-        )
-    for i in ocr_blocks:
-        texts[i] = ""
-    wanted = set(range(len(texts))) if all_pages else set(table_pages(texts))
-    wanted -= set(ocr_blocks)
-    fallback: list[int] = []
-    per_page: dict[int, list[tuple[float, Any]]] = {i: b for i, b in ocr_blocks.items() if b}
-    if engine == "auto" and wanted:
-        pdf = _open_pdfium(data)
-        try:
+    pdf = _open_pdfium(data)
+    kept: dict[int, _Loaded] = {}
+    try:
+        texts, compact, kept = _texts(pdf, keep="none" if engine != "auto" else "all" if all_pages else "tables")
+        doc = Document("pdf")
+        # pages without a text layer (a scan) are read by OCR, and only those
+        printed = [len(t) for t in compact]
+        scanned = [i for i, n in enumerate(printed) if n < MIN_TEXT_CHARS]
+        ocr_blocks = _ocr_pages(data, scanned) if scanned else {}
+        if sum(printed) < MIN_TEXT_CHARS and not any(ocr_blocks.values()):
+            raise ExtractionFailure(
+                "no_text_layer",
+                f"the PDF has no text layer ({len(texts)} page(s) of images, e.g. a scan) and OCR found no text on them",
+            )
+        for i in ocr_blocks:
+            texts[i] = compact[i] = ""
+        wanted = set(range(len(texts))) if all_pages else set(table_pages(texts, compact))
+        wanted -= set(ocr_blocks)
+        fallback: list[int] = []
+        per_page: dict[int, list[tuple[float, Any]]] = {i: b for i, b in ocr_blocks.items() if b}
+        if engine == "auto" and wanted:
             for i in sorted(wanted):
-                page = pdf[i]
-                tp = page.get_textpage()
+                page, tp = kept.pop(i, None) or _load(pdf, i)
                 try:
                     found = read_page(page, tp)
                 finally:
@@ -111,10 +143,13 @@ def read_pdf(data: bytes, name: str = "", all_pages: bool = False, engine: str =
                     fallback.append(i)
                     continue
                 per_page[i] = _blocks(found, i + 1)
-        finally:
-            pdf.close()
-    elif wanted:
-        fallback = sorted(wanted)
+        elif wanted:
+            fallback = sorted(wanted)
+    finally:
+        for page, tp in kept.values():
+            tp.close()
+            page.close()
+        pdf.close()
     if fallback:
         per_page.update(_plumber_pages(data, fallback))
     for i, text in enumerate(texts):

@@ -65,6 +65,11 @@ class Slot:
     pattern: re.Pattern[str] | None = None  # a dictionary pattern that names the row outright
     group: str | None = None
 
+    def __hash__(self) -> int:
+        # the code alone (equal slots share it): a slot is a key of the likeness caches, hashed on
+        # every lookup, and the generated hash would hash its labels and pattern each time
+        return hash(self.code)
+
 
 @lru_cache(maxsize=65536)
 def _ratio(a: str, b: str) -> float:
@@ -95,10 +100,19 @@ def likeness(printed: str, slot: Slot, group: str | None = None) -> float:
     return max(0.0, min(best, 1.0))
 
 
-@lru_cache(maxsize=65536)
 def _row_scores(candidates: tuple[str, ...], slots: tuple[Slot, ...], group: str | None) -> list[float]:
-    """One printed row's likeness to every template row (the same rows recur in every report)."""
+    """One printed row's likeness to every template row."""
     return [max((likeness(c, s, group) for c in candidates), default=0.0) for s in slots]
+
+
+_MEMO_ROWS = 65536
+
+
+@lru_cache(maxsize=64)
+def _memo(slots: tuple[Slot, ...]) -> dict[tuple[tuple[str, ...], str | None], list[float]]:
+    """The row scores already computed against one sequence of template rows (the same rows recur in
+    every report); keyed by the sequence once per alignment, not once per printed row."""
+    return {}
 
 
 @dataclass(slots=True)
@@ -116,19 +130,30 @@ def align(labels: Sequence[Sequence[str]], slots: Sequence[Slot], groups: Sequen
     """
     n, m = len(labels), len(slots)
     groups = groups or [None] * n
-    score = [_row_scores(tuple(labels[i]), tuple(slots), groups[i]) for i in range(n)]
+    slot_key = tuple(slots)
+    memo = _memo(slot_key)
+    if len(memo) > _MEMO_ROWS:
+        memo.clear()
+    score: list[list[float]] = []
+    for i in range(n):
+        key = (tuple(labels[i]), groups[i])
+        row = memo.get(key)
+        if row is None:
+            row = memo[key] = _row_scores(key[0], slot_key, key[1])
+        score.append(row)
     # longest path: best[i][j] over the first i printed rows and first j slots
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     move = [[0] * (m + 1) for _ in range(n + 1)]  # 0: skip printed, 1: skip slot, 2: match
     for i in range(1, n + 1):
+        above, here, moves, row_score = best[i - 1], best[i], move[i], score[i - 1]
         for j in range(1, m + 1):
-            b, mv = best[i - 1][j], 0
-            if best[i][j - 1] > b:
-                b, mv = best[i][j - 1], 1
-            s = score[i - 1][j - 1]
-            if s >= WEAK and best[i - 1][j - 1] + s > b:
-                b, mv = best[i - 1][j - 1] + s, 2
-            best[i][j], move[i][j] = b, mv
+            b, mv = above[j], 0
+            if here[j - 1] > b:
+                b, mv = here[j - 1], 1
+            s = row_score[j - 1]
+            if s >= WEAK and above[j - 1] + s > b:
+                b, mv = above[j - 1] + s, 2
+            here[j], moves[j] = b, mv
     pairs: dict[int, int] = {}
     i, j = n, m
     while i > 0 and j > 0:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from extract.template import labels as L
-from extract.template.numbers import json_number, read_number
+from extract.template.numbers import json_value
 
 if TYPE_CHECKING:
     from extract.template.parser import ParsedTables
@@ -32,12 +32,14 @@ def grid(table: str, version: str) -> frozenset[tuple[str, str]]:
     return frozenset((p, r) for p in L.PROCEEDINGS for r in L.RESULTS)
 
 
-def _why_not(table: str, cell: dict[str, Any], version: str | None, parsed: ParsedTables, used: set[int], seen: set[tuple[str, str]]) -> str | None:
+def _why_not(table: str, cell: dict[str, Any], version: str | None, parsed: ParsedTables, used: set[int], seen: set[tuple[str, str]],
+             cells: frozenset[tuple[str, str]]) -> str | None:
+    """Why the value must not be written out (None: it passes). `cells`: grid(table, version or "2021")."""
     a, b = KEYS[table]
     key = (cell.get(a), cell.get(b))
     if version is None and table != "litigation":
         return "its table has no template version"
-    if key not in grid(table, version or "2021"):
+    if key not in cells:
         return f"{key[0]}/{key[1]} is not a cell of the {version} template's table"
     if key in seen:
         return f"{key[0]}/{key[1]} was given two values"
@@ -47,8 +49,8 @@ def _why_not(table: str, cell: dict[str, Any], version: str | None, parsed: Pars
         return "it came from no printed cell"
     if seq in used:
         return f"the printed cell '{tok.text.strip()}' gave two values"
-    reading = read_number(tok.text)
-    if reading.kind != "number" or reading.value is None or json_number(reading.value) != cell.get("value"):
+    value = json_value(tok.text)
+    if value is None or value != cell.get("value"):
         return f"the value {cell.get('value')!r} is not what the cell prints ('{tok.text.strip()}')"
     if cell.get("printed") != tok.text:
         return "the printed text does not match the cell"
@@ -60,11 +62,12 @@ def guard(parsed: ParsedTables) -> None:
     used: set[int] = set()
     for table in KEYS:
         version = parsed.versions.get(table)
+        cells = grid(table, version or "2021")
+        a, b = KEYS[table]
         seen: set[tuple[str, str]] = set()
         kept: list[dict[str, Any]] = []
         for cell in getattr(parsed, table):
-            why = _why_not(table, cell, version, parsed, used, seen)
-            a, b = KEYS[table]
+            why = _why_not(table, cell, version, parsed, used, seen, cells)
             if why:
                 parsed.incomplete.add(table)
                 parsed.problems.append({
@@ -72,7 +75,7 @@ def guard(parsed: ParsedTables) -> None:
                     "message": f"{table} {cell.get(a)}/{cell.get(b)}: a value was not written out because {why}",
                 })
                 continue
-            used.add(cell["_token"])
+            used.add(cell.pop("_token"))  # the cell itself is kept, without its internal token id
             seen.add((cell[a], cell[b]))
-            kept.append({k: v for k, v in cell.items() if k != "_token"})
+            kept.append(cell)
         setattr(parsed, table, kept)

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "О": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -18,6 +19,7 @@ _NAME = r"[\u4e00-\u9fff（）()·×][\u4e00-\u9fff（）()·×0-9０-９]{1,39}
 _TITLE = re.compile(rf"(?P<agency>{_NAME})\s*(?:关于)?\s*(?:(?P<year>{_YEAR})\s*年\s*度?\s*(?:的)?\s*)?{_REPORT}")
 # 2023年(度)××县人民政府政府信息公开工作年度报告 — the year first
 _TITLE_YEAR_FIRST = re.compile(rf"(?P<year>{_YEAR})\s*年\s*度?\s*(?P<agency>{_NAME})?\s*{_REPORT}")
+_REPORT_WORDS = re.compile(_REPORT)
 _LEADING_YEAR = re.compile(rf"(?P<year>{_YEAR})\s*年\s*度?\s*")
 _TITLE_YEAR = re.compile(rf"(?P<year>{_YEAR})\s*年\s*度?\s*(?:的)?\s*(?:{_NAME})?\s*{_REPORT}")
 _PERIOD = re.compile(rf"统计(?:期限|期间|时限|时段|周期|范围)?.{{0,8}}?({_YEAR})\s*年\s*(?:1|一|01)\s*月\s*(?:1|一|01)\s*日")
@@ -65,7 +67,10 @@ def _date(y: str, m: str, d: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def _clean(text: str) -> str:
+    # cached: the metadata and the narrative of one document read the same lines (NFKC is slow on
+    # text with full-width punctuation, which is nearly every line of a report)
     return unicodedata.normalize("NFKC", text).replace("\u3000", " ")
 
 
@@ -85,7 +90,11 @@ _DEICTIC = re.compile(r"^(本|我|该)(局|委|办|厅|部|署|院|会|处|室|�
 
 
 def published_on(lines: list[str]) -> date | None:
-    text = [_clean(x) for x in lines]
+    return _published_on([_clean(x) for x in lines])
+
+
+def _published_on(text: list[str]) -> date | None:
+    """`published_on` of lines already cleaned (`_clean`)."""
     for pattern in _FIELD_DATE:
         for line in text[:120] + text[-40:]:
             if (m := pattern.search(line)) and (d := _date(*m.groups())):
@@ -139,9 +148,9 @@ def report_sections(lines: list[str]) -> int:
 
 
 def _title_hits(lines: list[str]) -> list[tuple[str | None, int | None]]:
-    """(agency, year) of every report title in the head of the document, windows of 1–3 lines joined."""
+    """(agency, year) of every report title in the head of the (cleaned) lines, windows of 1–3 lines joined."""
     hits: list[tuple[str | None, int | None]] = []
-    head = [_clean(x).strip() for x in lines[:80]]
+    head = [x.strip() for x in lines[:80]]
     for i in range(len(head)):
         if not head[i]:
             continue
@@ -162,6 +171,8 @@ def _title_hits(lines: list[str]) -> list[tuple[str | None, int | None]]:
 
 
 def _title_in(joined: str, parts: list[str]) -> tuple[str | None, int | None] | None:
+    if not _REPORT_WORDS.search(joined):
+        return None  # both title patterns end in the report's name: cheap to rule out first
     for pattern in (_TITLE_YEAR_FIRST, _TITLE):
         m = pattern.match(joined) if pattern is _TITLE_YEAR_FIRST else pattern.search(joined)
         if not m:
@@ -193,25 +204,26 @@ def _title_in(joined: str, parts: list[str]) -> tuple[str | None, int | None] | 
 
 
 def _period_year(lines: list[str]) -> int | None:
-    text = "\n".join(_clean(x) for x in lines)
+    """The year the statistics period starts in, from the cleaned lines."""
+    text = "\n".join(lines)
     if m := _PERIOD.search(text):
         return _year_number(m.group(1))
     return None
 
 
 def _field(lines: list[str], pattern: re.Pattern[str]) -> str | None:
-    """The agency a page field names (发布机构：…, 来源：…)."""
+    """The agency a page field names (发布机构：…, 来源：…), in the cleaned lines."""
     for line in lines[:120]:
-        if (m := pattern.search(_clean(line))) and (name := _clean_agency(m.group(1))):
+        if (m := pattern.search(line)) and (name := _clean_agency(m.group(1))):
             return name
     return None
 
 
 def _signature(lines: list[str]) -> str | None:
-    """An agency name on its own line just above the closing date."""
+    """An agency name on its own line just above the closing date (cleaned lines)."""
     for i in range(len(lines) - 1, 0, -1):
-        if _LINE_DATE.match(_clean(lines[i])) or _CN_DATE.match(_clean(lines[i])):
-            prev = _clean(lines[i - 1]).strip()
+        if _LINE_DATE.match(lines[i]) or _CN_DATE.match(lines[i]):
+            prev = lines[i - 1].strip()
             if 2 <= len(prev) <= 40 and _AGENCY_TAIL.search(prev):
                 return _clean_agency(prev)
     return None
@@ -229,11 +241,12 @@ def same_agency(a: str, b: str) -> bool:
 
 def read(lines: list[str]) -> Metadata:
     """Agency, report year and publication date, from every form the title and fields take."""
+    lines = [_clean(x) for x in lines]  # once: every reading below is of the cleaned lines
     titles = _title_hits(lines)
     title_year = next((y for _, y in titles if y), None)
     period = _period_year(lines)
     year = title_year or period
-    if year is None and (m := _TITLE_YEAR.search("".join(_clean(x).strip() for x in lines[:400]))):
+    if year is None and (m := _TITLE_YEAR.search("".join(x.strip() for x in lines[:400]))):
         year = _year_number(m.group("year"))
     problems: list[dict[str, Any]] = []
     if title_year and period and title_year != period:
@@ -249,7 +262,7 @@ def read(lines: list[str]) -> Metadata:
             problems.append({"code": "agency_conflict", "table": None,
                              "message": f"the {ka} names {a} but the {kb} names {b}; {agency} is used"})
             break
-    return Metadata(agency, year, published_on(lines), problems, titled=bool(titles))
+    return Metadata(agency, year, _published_on(lines), problems, titled=bool(titles))
 
 
 # ---- What the narrative states (for rules R9 and R10) -------------------------------
@@ -270,13 +283,16 @@ def narrative_facts(lines: list[str]) -> dict[str, object]:
         s = sentence.strip()
         if len(s) > 400:
             continue
-        years = [int(y) for y in _YEAR_IN.findall(s)]
+        # the words each pattern needs, tested first (most sentences have none of them)
+        years = [int(y) for y in _YEAR_IN.findall(s)] if "年" in s else []
         year = years[0] if years else None
-        for m in _REQ_COUNT.finditer(s):
-            statements.append({"kind": "requests", "count": int(m.group(1)), "year": year, "text": s[:160]})
-        if not _REQ_COUNT.search(s) and _REQ_NONE.search(s) and not re.search(r"行政复议|行政诉讼", s):
-            statements.append({"kind": "requests", "count": 0, "year": year, "text": s[:160]})
-        for m in _IN_FORCE.finditer(s):
-            statements.append({"kind": "normative_in_force", "count": int(m.group(1)), "year": year, "text": s[:160]})
+        if "公开" in s:  # in every alternative of _REQ_COUNT and _REQ_NONE
+            for m in _REQ_COUNT.finditer(s):
+                statements.append({"kind": "requests", "count": int(m.group(1)), "year": year, "text": s[:160]})
+            if not _REQ_COUNT.search(s) and _REQ_NONE.search(s) and not re.search(r"行政复议|行政诉讼", s):
+                statements.append({"kind": "requests", "count": 0, "year": year, "text": s[:160]})
+        if "现行有效" in s:
+            for m in _IN_FORCE.finditer(s):
+                statements.append({"kind": "normative_in_force", "count": int(m.group(1)), "year": year, "text": s[:160]})
     period = _PERIOD.search(text)
     return {"period_year": _year_number(period.group(1)) if period else None, "statements": statements[:20]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from extract.template.text import norm
 
@@ -29,7 +30,9 @@ class Reading:
 _SIGN_WORD = re.compile(r"^(增加|新增|增|减少|减)(?=[\d.])")
 
 
+@lru_cache(maxsize=65536)
 def read_number(printed: str) -> Reading:
+    """The reading of one printed cell (cached: the same few hundred texts recur in every report; a Reading is immutable)."""
     text = norm(printed).replace(",", "").replace("，", "").replace("−", "-")
     if m := _SIGN_WORD.match(text):
         text = ("-" if m.group(1).startswith("减") else "+") + text[m.end():]
@@ -50,6 +53,7 @@ def read_number(printed: str) -> Reading:
     return Reading("unreadable")
 
 
+@lru_cache(maxsize=65536)
 def is_page_number(printed: str) -> bool:
     return bool(_PAGE_NUMBER.match(norm(printed)))
 
@@ -59,3 +63,12 @@ def json_number(value: Decimal) -> int | float:
     if value == value.to_integral_value() and "." not in str(value):
         return int(value)
     return float(value)
+
+
+@lru_cache(maxsize=65536)
+def json_value(printed: str) -> int | float | None:
+    """The JSON number a printed cell reads as (`json_number` of its reading); None if it is not a number."""
+    reading = read_number(printed)
+    if reading.kind != "number" or reading.value is None:
+        return None
+    return json_number(reading.value)

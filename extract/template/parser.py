@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from extract.document import Document, Table, TextLine
 from extract.template import labels as L
 from extract.template.align import STRONG, Placement, Slot, align, likeness
 from extract.template.guard import guard
-from extract.template.numbers import Reading, is_page_number, json_number, read_number
+from extract.template.numbers import Reading, is_page_number, json_value, read_number
 from extract.template.text import has_cjk, norm
 
 _NUMBERING = re.compile(r"^[(（]?[一二三四五六七八九十\d]{1,2}[)）.、．]?$")
@@ -39,10 +40,16 @@ class Token:
     is_label: bool
     reading: Reading | None = None
     seq: int = 0  # unique within the document: the guard checks no token gives two values
+    # derived once from text and where (both fixed once the reader is done), read many times
+    empty: bool = field(init=False)  # nothing printed but whitespace and quotes
+    row: Any = field(init=False)  # the printed row the cell stands in, where the reader knows it
+    col: Any = field(init=False)  # its grid column, where the reader knows it: (page, table, col)
 
-    @property
-    def empty(self) -> bool:
-        return not norm(self.text)
+    def __post_init__(self) -> None:
+        self.empty = not norm(self.text)
+        w = self.where
+        self.row = w["_row"] if "_row" in w else (w.get("page"), w.get("table"), w["row"]) if "row" in w else None
+        self.col = (w.get("page"), w.get("table"), w["col"]) if "col" in w and "table" in w else None
 
 
 @dataclass(slots=True)
@@ -72,17 +79,28 @@ class ParsedTables:
 
 
 def _token(text: str, where: dict[str, Any], seq: int) -> Token:
+    is_label, reading = _kind(text)
+    return Token(text, where, is_label, reading, seq)
+
+
+_LETTERS = re.compile(r"[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=65536)
+def _kind(text: str) -> tuple[bool, Reading | None]:
+    """Whether a printed cell is a label, else its reading (cached: the same texts recur in every report)."""
     t = norm(text)
     if _NUMBERING.match(t) and not t.isdigit():
-        return Token(text, where, True, seq=seq)
+        return True, None
     reading = read_number(text)
     if reading.kind != "unreadable":
-        return Token(text, where, False, reading, seq)
-    if has_cjk(t) or re.search(r"[A-Za-z]{2,}", t):
-        return Token(text, where, True, seq=seq)
-    return Token(text, where, False, reading, seq)
+        return False, reading
+    if has_cjk(t) or _LETTERS.search(t):
+        return True, None
+    return False, reading
 
 
+@lru_cache(maxsize=65536)
 def _section_of(text: str, max_len: int) -> tuple[bool, str | None]:
     t = norm(text)
     if not t or len(t) > max_len:
@@ -147,12 +165,12 @@ def runs_of(tokens: list[Token]) -> list[Run]:
                 runs.append(current)
                 current = Run()
             current.labels.append(tok)
-            home = _grid_row(tok)
+            home = tok.row
             continue
-        row = _grid_row(tok)
+        row = tok.row
         if row is not None and home is not None and row != home:
             if tok.empty:
-                if held and _grid_row(held[0]) != row:
+                if held and held[0].row != row:
                     held = []
                 held.append(tok)
                 continue
@@ -160,7 +178,7 @@ def runs_of(tokens: list[Token]) -> list[Run]:
                 runs.append(current)
             current = Run()
             # a row of values without a label of its own (table 四): its leading blanks are its cells
-            current.values.extend(t for t in held if _grid_row(t) == row)
+            current.values.extend(t for t in held if t.row == row)
         held = []
         if home is None or (row is not None and row != home):
             home = row if not tok.empty else home
@@ -170,21 +188,13 @@ def runs_of(tokens: list[Token]) -> list[Run]:
     return runs
 
 
-def _grid_row(tok: Token) -> Any:
-    """The printed row a cell stands in, where the reader knows it."""
-    w = tok.where
-    if "_row" in w:
-        return w["_row"]
-    return (w.get("page"), w.get("table"), w["row"]) if "row" in w else None
-
-
 def _other_row_of_same_table(a: Token, b: Token) -> bool:
     """Two cells the reader placed in different rows of one printed table: b cannot continue a's label.
 
     A label cut by a page break continues in another table (or where the reader knows no
     rows); a label printed in the next row of the same table is that row's own.
     """
-    ra, rb = _grid_row(a), _grid_row(b)
+    ra, rb = a.row, b.row
     if ra is None or rb is None or ra == rb:
         return False
     if isinstance(ra, tuple) and isinstance(rb, tuple) and len(ra) == len(rb) == 3:
@@ -192,11 +202,6 @@ def _other_row_of_same_table(a: Token, b: Token) -> bool:
     if isinstance(ra, tuple) and isinstance(rb, tuple) and len(ra) == len(rb) == 2:
         return ra[0] == rb[0]
     return False
-
-
-def _grid_col(tok: Token) -> Any:
-    w = tok.where
-    return (w.get("page"), w.get("table"), w["col"]) if "col" in w and "table" in w else None
 
 
 Columns = dict[tuple[Any, int], int]  # (grid column, row width) → position in the row, learned from rows that fit at once
@@ -229,11 +234,11 @@ def fit(values: list[Token], width: int, columns: Columns | None = None, anchor:
 
 def _column(tok: Token, anchor: Token | None) -> Any:
     """A value's grid column, counted from its row's label cell when that is in the same printed row."""
-    col = _grid_col(tok)
+    col = tok.col
     if col is None or anchor is None:
         return col
-    a = _grid_col(anchor)
-    if a is None or a[:2] != col[:2] or _grid_row(anchor) != _grid_row(tok):
+    a = anchor.col
+    if a is None or a[:2] != col[:2] or anchor.row != tok.row:
         return col
     return (col[0], col[1], "after label", col[2] - anchor.where.get("_end_col", a[2]))
 
@@ -392,14 +397,14 @@ class _Reader:
         self.out.problems.append({"code": code, "table": table, "message": message, **extra})
 
     def cell(self, table: str, keys: dict[str, str], tok: Token) -> dict[str, Any] | None:
-        where = "/".join(keys.values())
         reading = tok.reading or read_number(tok.text)
         if reading.kind == "number":
             assert reading.value is not None
-            obj: dict[str, Any] = {**keys, "value": json_number(reading.value), "printed": tok.text, **_prov(tok), "_token": tok.seq}
+            obj: dict[str, Any] = {**keys, "value": json_value(tok.text), "printed": tok.text, **_prov(tok), "_token": tok.seq}
             if reading.unit:
                 obj["unit"] = reading.unit
             return obj
+        where = "/".join(keys.values())
         if reading.kind == "blank":
             shown = tok.text.strip() or "blank"
             self.problem("blank_cell", table, f"{table} {where} is printed as '{shown}': missing, not 0", **keys, **_prov(tok))
@@ -470,22 +475,20 @@ def _anchor(row: PrintedRow) -> Token | None:
         return None
     first = next((v for v in row.values if not v.empty), row.values[0])
     label = row.labels[-1]
-    return label if _grid_row(label) is not None and _grid_row(label) == _grid_row(first) else None
+    return label if label.row is not None and label.row == first.row else None
+
+
+# where a cell was printed, said at the top level of a value (a cell read by OCR says so, with
+# the engine's score); the rest of its place, but for the readers' internal keys (_…), is "at"
+_PROV_KEYS = ("page", "line", "source", "confidence")
 
 
 def _prov(tok: Token) -> dict[str, Any]:
-    where = dict(tok.where)
-    out: dict[str, Any] = {}
-    if "page" in where:
-        out["page"] = where.pop("page")
-    if "line" in where:
-        out["line"] = where.pop("line")
-    for key in ("source", "confidence"):  # a cell read by OCR says so, with the engine's score
-        if key in where:
-            out[key] = where.pop(key)
-    where = {k: v for k, v in where.items() if not k.startswith("_")}
-    if where:
-        out["at"] = where
+    where = tok.where
+    out: dict[str, Any] = {key: where[key] for key in _PROV_KEYS if key in where}
+    at = {k: v for k, v in where.items() if k not in _PROV_KEYS and not k.startswith("_")}
+    if at:
+        out["at"] = at
     return out
 
 
