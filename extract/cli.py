@@ -91,8 +91,9 @@ def reextract_cmd(everything: bool, workers: int) -> None:
 def format_load(load_result, extracted: int, skipped: int) -> str:
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(load_result.by_status.items())) or "none"
     lines = [
-        f"loaded {load_result.loaded} new report(s) ({statuses}); {load_result.unchanged} already in the warehouse"
-        f" ({skipped} skipped before extraction); {extracted} extracted"
+        f"loaded {load_result.loaded} new report(s) ({statuses}); {skipped} already in the warehouse, skipped before"
+        f" extraction; {extracted} extracted"
+        + (f"; {load_result.unchanged} of them the same content as another" if load_result.unchanged else "")
     ]
     for source, reason in load_result.failed:
         lines.append(f"  failed: {reason}" if source in reason else f"  failed: {source}: {reason}")

@@ -167,6 +167,20 @@ def known_hashes(path: Path) -> set[str]:
         con.close()
 
 
+def known_sources(path: Path) -> set[tuple[str, str]]:
+    """(sha256, path or URL) of every source already recorded (read-only; empty without a warehouse)."""
+    if not path.exists():
+        return set()
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        try:
+            return set(con.execute("select sha256, source from raw.document_sources").fetchall())
+        except duckdb.CatalogException:
+            return set()
+    finally:
+        con.close()
+
+
 def _decimal(cell: dict[str, Any]) -> Decimal:
     value = cell["value"]
     if isinstance(value, int) and not isinstance(value, bool):

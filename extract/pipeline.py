@@ -22,7 +22,16 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from extract.load import LoadResult, Prepared, Staged, connect, known_hashes, land, prepare
+from extract.load import (
+    LoadResult,
+    Prepared,
+    Staged,
+    connect,
+    known_hashes,
+    known_sources,
+    land,
+    prepare,
+)
 from extract.publish import publish
 from extract.rawstore import keep
 from extract.reextract import ReextractResult, reextract
@@ -182,6 +191,7 @@ def ingest(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits
     """Extract and land files; content already landed is skipped before extraction."""
     paths.ensure()
     known = known_hashes(paths.warehouse)
+    recorded = known_sources(paths.warehouse)
     fresh: list[Path] = []
     staged: list[Path] = []
     for f in files:
@@ -191,10 +201,11 @@ def ingest(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits
         except OSError:
             fresh.append(f)
             continue
-        if sha in known:
-            staged.append(stage_known(sha, str(f), paths))
-        else:
+        if sha not in known:
             fresh.append(f)
+        elif (sha, str(f)) not in recorded:  # landed content at a new path: only the path is recorded
+            staged.append(stage_known(sha, str(f), paths))
+        # else: the same content at the same path, landed before: nothing to write
     staged.extend(stage_files(fresh, paths, workers, limits, progress))
     reread = reextract(paths, workers=workers, limits=limits, progress=progress)
     result = load_staged(paths, staged, progress)

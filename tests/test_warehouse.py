@@ -127,6 +127,9 @@ def test_loading_twice_changes_nothing(built: Paths) -> None:
     before = _counts(built.warehouse)
     again = ingest(sorted(SAMPLES.iterdir()), built)
     assert again.load.loaded == 0 and again.skipped_known == len(list(SAMPLES.iterdir()))
+    # the same content at the same paths: nothing staged for the writer, nothing for it to do
+    assert again.load.unchanged == 0 and again.load.new_sources == 0
+    assert not list(built.staging.iterdir())
     assert _counts(built.warehouse) == before
 
 
