@@ -153,32 +153,28 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def known_hashes(path: Path) -> set[str]:
-    """sha256 of every document already landed (read-only; empty when there is no warehouse)."""
+def _landed_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on raw, read-only; none when there is no warehouse or no raw schema yet."""
     if not path.exists():
-        return set()
+        return []
     con = duckdb.connect(str(path), read_only=True)
     try:
         try:
-            return {r[0] for r in con.execute("select sha256 from raw.documents").fetchall()}
+            return con.execute(sql).fetchall()
         except duckdb.CatalogException:
-            return set()
+            return []
     finally:
         con.close()
+
+
+def known_hashes(path: Path) -> set[str]:
+    """sha256 of every document already landed (read-only; empty when there is no warehouse)."""
+    return {r[0] for r in _landed_rows(path, "select sha256 from raw.documents")}
 
 
 def known_sources(path: Path) -> set[tuple[str, str]]:
     """(sha256, path or URL) of every source already recorded (read-only; empty without a warehouse)."""
-    if not path.exists():
-        return set()
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        try:
-            return set(con.execute("select sha256, source from raw.document_sources").fetchall())
-        except duckdb.CatalogException:
-            return set()
-    finally:
-        con.close()
+    return set(_landed_rows(path, "select sha256, source from raw.document_sources"))
 
 
 def _decimal(cell: dict[str, Any]) -> Decimal:

@@ -208,7 +208,7 @@ def ingest(files: Sequence[Path], paths: Paths, workers: int = 0, limits: Limits
         # else: the same content at the same path, landed before: nothing to write
     staged.extend(stage_files(fresh, paths, workers, limits, progress))
     reread = reextract(paths, workers=workers, limits=limits, progress=progress)
-    result = load_staged(paths, staged, progress)
+    result = load_staged(paths, staged, progress, workers)
     return IngestResult(result, extracted=len(fresh), skipped_known=len(files) - len(fresh), reextract=reread)
 
 

@@ -19,7 +19,8 @@ replacing the link is the atomic step: a reader sees the old export or the new o
 
 Anything else — the dimensions and the analyst marts, which are rebuilt in full by every dbt
 run and are small — is copied whole, as is a fact whose columns changed or that has no
-watermark yet. `publish(paths, full=True)` copies everything whole.
+watermark yet (a first publish). After `xxgk build --full-refresh` every row is newer than the
+watermark, so every report is replaced and every segment rewritten.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ STATE = "_published"  # table_name, columns, built_through
 SEGMENTS = "_export_segments"  # table_name, segment, document_id
 
 
-def publish(paths: Paths, tables: Sequence[str] | None = None, full: bool = False) -> None:
+def publish(paths: Paths, tables: Sequence[str] | None = None) -> None:
     """Atomically replace serving.duckdb and the Parquet exports with the marts of the warehouse."""
     import duckdb
 
@@ -50,7 +51,7 @@ def publish(paths: Paths, tables: Sequence[str] | None = None, full: bool = Fals
     fd, tmp_name = tempfile.mkstemp(dir=paths.data, prefix=".serving-", suffix=".duckdb")
     os.close(fd)
     os.unlink(tmp_name)
-    if paths.serving.exists() and not full:
+    if paths.serving.exists():
         shutil.copyfile(paths.serving, tmp_name)  # the start of an incremental publish
     swaps: list[tuple[str, Path]] = []
     # the same memory limit as dbt's (DuckDB takes 80 % of the machine otherwise)
